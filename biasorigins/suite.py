@@ -1,0 +1,300 @@
+"""BiasSuite: choose biases, generate their test cases, run a model, score the answers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+from biasorigins.bias import Bias
+from biasorigins.errors import ConfigError
+from biasorigins.metrics import ScoreSummary
+from biasorigins.records import Decision, Prompt, TestCase, decide
+from biasorigins.rendering import LabelStyle, render_prompt
+from biasorigins.seeding import counterbalance_rng
+
+if TYPE_CHECKING:
+    from biasorigins.models.base import Runner
+    from biasorigins.scenarios import Scenario
+
+logger = logging.getLogger(__name__)
+
+Counterbalance = Literal["reverse", "none"]
+
+
+@dataclass(frozen=True)
+class SuiteError:
+    """A bias that failed while generating or scoring; the rest of the suite went on."""
+
+    bias: str
+    stage: Literal["generate", "score"]
+    message: str
+
+
+def resolve_biases(biases: str | Bias | Iterable[str | Bias]) -> list[Bias]:
+    """Biases from 'all', a preset name, a bias name, Bias objects or a mix of names and objects."""
+    from biasorigins.plugins import get_bias, registered_biases
+    from biasorigins.presets import get_preset, preset_names
+
+    if isinstance(biases, Bias):
+        return [biases]
+    if isinstance(biases, str):
+        if biases == "all":
+            return [entry.bias for _, entry in sorted(registered_biases().items())]
+        if biases in preset_names():
+            return [get_bias(slug) for slug in get_preset(biases).slugs]
+        return [get_bias(biases)]
+    resolved = [get_bias(item) for item in biases]
+    slugs = [bias.info.slug for bias in resolved]
+    duplicates = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    if duplicates:
+        raise ConfigError(f"biases listed more than once: {duplicates}")
+    if not resolved:
+        raise ConfigError("no biases selected")
+    return resolved
+
+
+def counterbalanced(case: TestCase, number: int, seed: int) -> TestCase:
+    """Reverse the option order of exactly one case in each consecutive pair (seeded).
+
+    ``number`` is the case's position in its bias's case list. Conditions whose
+    display order the bias fixed by design are left alone; both conditions of a
+    case are reversed together, so a position preference cancels out.
+    """
+    coin = int(counterbalance_rng(seed, case.bias, number // 2).integers(2))
+    if (number % 2) == coin:
+        return case
+    conditions = {
+        name: cond
+        if cond.display_order is not None
+        else cond.model_copy(update={"display_order": tuple(reversed(range(len(cond.scale))))})
+        for name, cond in case.conditions.items()
+    }
+    return case.model_copy(update={"conditions": conditions})
+
+
+class BiasSuite:
+    """A set of bias tests with a fixed number of cases per bias and a master seed.
+
+    Parameters
+    ----------
+    biases
+        ``"all"``, a preset name (see :func:`biasorigins.presets.preset_names`), a bias
+        name, :class:`Bias` objects (no packaging needed) or a list mixing names and objects.
+    cases
+        Number of test cases per bias. Case ``j`` uses scenario ``j % len(scenarios)``
+        and instance index ``j // len(scenarios)``.
+    seed
+        Master seed; the same seed gives byte-identical test cases.
+    scenarios
+        The scenario bank (default: the built-in 200+ managerial scenarios).
+    counterbalance
+        ``"reverse"`` shows the options reversed in exactly half of the cases.
+    labels
+        Option labels in prompts: ``"letters"`` (A, B, ...) or ``"numbers"``.
+    paper_compatible
+        Use the original papers' scoring where our default deliberately differs.
+    """
+
+    def __init__(
+        self,
+        biases: str | Bias | Iterable[str | Bias] = "all",
+        *,
+        cases: int = 20,
+        seed: int = 0,
+        scenarios: Sequence[Scenario] | None = None,
+        counterbalance: Counterbalance = "reverse",
+        labels: LabelStyle = "letters",
+        paper_compatible: bool = False,
+    ) -> None:
+        if cases < 1:
+            raise ConfigError(f"cases must be at least 1, got {cases}")
+        if seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {seed}")
+        if counterbalance not in ("reverse", "none"):
+            raise ConfigError(f"counterbalance must be 'reverse' or 'none', got {counterbalance!r}")
+        self.biases = [b.configured(paper_compatible=paper_compatible) for b in resolve_biases(biases)]
+        self.n_cases = cases
+        self.seed = seed
+        self.counterbalance = counterbalance
+        self.labels = labels
+        self.paper_compatible = paper_compatible
+        if scenarios is None:
+            from biasorigins.scenarios import load_scenarios
+
+            scenarios = load_scenarios()
+        if not scenarios:
+            raise ConfigError("the scenario bank is empty")
+        self.scenarios = tuple(scenarios)
+        self._cases: dict[str, list[TestCase]] = {}
+        self.errors: list[SuiteError] = []
+
+    @property
+    def bias_slugs(self) -> list[str]:
+        return [bias.info.slug for bias in self.biases]
+
+    def bias(self, slug: str) -> Bias:
+        from biasorigins.plugins import get_bias
+
+        return get_bias(slug, pool={b.info.slug: b for b in self.biases})
+
+    # -- generation ---------------------------------------------------------------------
+    def cases_for(self, bias: Bias) -> list[TestCase]:
+        """The test cases of one bias (generated once, then cached)."""
+        slug = bias.info.slug
+        if slug not in self._cases:
+            generated = []
+            for number in range(self.n_cases):
+                scenario = self.scenarios[number % len(self.scenarios)]
+                case = bias.make_case(scenario, number // len(self.scenarios), self.seed)
+                if self.counterbalance == "reverse":
+                    case = counterbalanced(case, number, self.seed)
+                generated.append(case)
+            self._cases[slug] = generated
+        return self._cases[slug]
+
+    def cases(self) -> list[TestCase]:
+        """All test cases, bias by bias. A bias that fails to generate is reported in ``errors``."""
+        out: list[TestCase] = []
+        for bias in self.biases:
+            try:
+                out.extend(self.cases_for(bias))
+            except Exception as exc:  # noqa: BLE001 - one broken plugin must not stop the suite
+                self._record_error(bias.info.slug, "generate", exc)
+        return out
+
+    def prompts(self, cases: Sequence[TestCase] | None = None) -> list[Prompt]:
+        """The rendered prompts of every condition of every case."""
+        cases = self.cases() if cases is None else cases
+        return [render_prompt(case, name, labels=self.labels) for case in cases for name in case.conditions]
+
+    # -- running and scoring ------------------------------------------------------------
+    def run(self, runner: Runner, *, model: str | None = None) -> SuiteResult:
+        """Ask ``runner`` every prompt and score the answers."""
+        cases = self.cases()
+        prompts = self.prompts(cases)
+        responses = runner.decide(prompts)
+        if len(responses) != len(prompts):
+            raise ConfigError(f"runner {runner!r} returned {len(responses)} responses for {len(prompts)} prompts")
+        decisions = [decide(p, r) for p, r in zip(prompts, responses)]
+        return self.score(decisions, model=model or getattr(runner, "name", type(runner).__name__), cases=cases)
+
+    def score(
+        self, decisions: Iterable[Decision], *, model: str = "model", cases: Sequence[TestCase] | None = None
+    ) -> SuiteResult:
+        """Score decisions (e.g. handed back from outside) against this suite's cases."""
+        cases = self.cases() if cases is None else cases
+        by_case: dict[str, dict[str, Decision]] = {}
+        for decision in decisions:
+            by_case.setdefault(decision.case_id, {})[decision.condition] = decision
+        rows, case_scores = [], {}
+        failed: set[str] = set()
+        for case in cases:
+            bias = self.bias(case.bias)
+            got = by_case.get(case.id, {})
+            answers = {name: d.choice for name, d in got.items() if d.valid}
+            score = None
+            if case.bias not in failed:
+                try:
+                    score = bias.score(case, answers) if answers else None
+                except Exception as exc:  # noqa: BLE001 - report and go on
+                    failed.add(case.bias)
+                    self._record_error(case.bias, "score", exc)
+            case_scores.setdefault(case.bias, []).append(score)
+            for name, cond in case.conditions.items():
+                d = got.get(name)
+                rows.append(
+                    {
+                        "model": model,
+                        "bias": case.bias,
+                        "case_id": case.id,
+                        "scenario_id": case.scenario_id,
+                        "index": case.index,
+                        "variant": case.variant,
+                        "condition": name,
+                        "choice": d.choice if d else None,
+                        "chosen_option": cond.scale.options[d.choice] if d and d.valid else None,
+                        "displayed_choice": d.displayed_choice if d else None,
+                        "reversed": cond.shown_order[0] != 0,
+                        "status": d.status if d else "missing",
+                        "valid": bool(d and d.valid),
+                        "text": d.text if d else None,
+                        "score": score,
+                    }
+                )
+        summaries = {
+            bias.info.slug: bias.aggregate(case_scores[bias.info.slug], seed=self.seed)
+            for bias in self.biases
+            if bias.info.slug in case_scores and bias.info.slug not in failed
+        }
+        return SuiteResult(
+            model=model,
+            table=pd.DataFrame(rows, columns=_TABLE_COLUMNS),
+            summaries=summaries,
+            titles={b.info.slug: b.info.title for b in self.biases},
+            errors=list(self.errors),
+        )
+
+    def _record_error(self, slug: str, stage: Literal["generate", "score"], exc: Exception) -> None:
+        message = f"{type(exc).__name__}: {exc}"
+        logger.error("bias %r failed while %s: %s", slug, "generating cases" if stage == "generate" else "scoring", message)
+        self.errors.append(SuiteError(slug, stage, message))
+
+    def __repr__(self) -> str:
+        return f"<BiasSuite {len(self.biases)} biases x {self.n_cases} cases, seed={self.seed}>"
+
+
+_TABLE_COLUMNS = [
+    "model", "bias", "case_id", "scenario_id", "index", "variant", "condition", "choice",
+    "chosen_option", "displayed_choice", "reversed", "status", "valid", "text", "score",
+]
+
+
+@dataclass
+class SuiteResult:
+    """Results of one model on a suite.
+
+    ``table`` has one row per case and condition; ``summary`` one row per bias.
+    """
+
+    model: str
+    table: pd.DataFrame
+    summaries: dict[str, ScoreSummary]
+    titles: dict[str, str] = field(default_factory=dict)
+    errors: list[SuiteError] = field(default_factory=list)
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """One row per case: model, bias, case, scenario and its score (NaN if unscorable)."""
+        cols = ["model", "bias", "case_id", "scenario_id", "index", "score"]
+        return self.table.drop_duplicates("case_id")[cols].reset_index(drop=True)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per-bias mean score, bootstrap CI, mean |score| and valid/invalid case counts."""
+        rows = [
+            {"model": self.model, "bias": slug, "title": self.titles.get(slug, slug), **s.model_dump()}
+            for slug, s in self.summaries.items()
+        ]
+        invalid_answers = self.table.groupby("bias")["valid"].apply(lambda v: int((~v).sum()))
+        frame = pd.DataFrame(
+            rows, columns=["model", "bias", "title", "mean", "ci_low", "ci_high", "n_valid", "n_invalid", "mean_abs"]
+        )
+        frame["invalid_answers"] = frame["bias"].map(invalid_answers).fillna(0).astype(int)
+        return frame
+
+    def to_string(self) -> str:
+        """A human-readable per-bias table."""
+        frame = self.summary[["title", "mean", "ci_low", "ci_high", "n_valid", "n_invalid", "invalid_answers"]]
+        frame = frame.rename(columns={"title": "bias", "n_valid": "valid cases", "n_invalid": "invalid cases",
+                                      "invalid_answers": "invalid answers"})
+        text = f"Model: {self.model}\n" + frame.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
+        if self.errors:
+            text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)
+        return text
+
+    def __str__(self) -> str:
+        return self.to_string()

@@ -47,3 +47,57 @@ def get_preset(name: str) -> Preset:
         return _PRESETS[name]
     except KeyError:
         raise ConfigError(f"unknown preset {name!r}; known presets: {', '.join(preset_names()) or 'none'}") from None
+
+
+# The 30 biases of Malberg et al. (2024) with the display names of the cross-tuning
+# paper's published table (rows of cross_tuning_full_scores.csv), in its order.
+MALBERG_30: tuple[tuple[str, str], ...] = (
+    ("anchoring", "Anchoring"),
+    ("anthropomorphism", "Anthropomorphism"),
+    ("availability-heuristic", "Availability Heuristic"),
+    ("bandwagon-effect", "Bandwagon Effect"),
+    ("confirmation-bias", "Confirmation Bias"),
+    ("conservatism", "Conservatism"),
+    ("disposition-effect", "Disposition Effect"),
+    ("endowment-effect", "Endowment Effect"),
+    ("escalation-of-commitment", "Escalation of Commitment"),
+    ("framing-effect", "Framing Effect"),
+    ("fundamental-attribution-error", "Fundamental Attribution Error"),
+    ("halo-effect", "Halo Effect"),
+    ("hindsight-bias", "Hindsight Bias"),
+    ("hyperbolic-discounting", "Hyperbolic Discounting"),
+    ("illusion-of-control", "Illusion of Control"),
+    ("in-group-bias", "In-Group Bias"),
+    ("information-bias", "Information Bias"),
+    ("loss-aversion", "Loss Aversion"),
+    ("mental-accounting", "Mental Accounting"),
+    ("negativity-bias", "Negativity Bias"),
+    ("not-invented-here", "Not Invented Here"),
+    ("optimism-bias", "Optimism Bias"),
+    ("planning-fallacy", "Planning Fallacy"),
+    ("reactance", "Reactance"),
+    ("risk-compensation", "Risk Compensation"),
+    ("self-serving-bias", "Self-Serving Bias"),
+    ("social-desirability-bias", "Social Desirability Bias"),
+    ("status-quo-bias", "Status-Quo Bias"),
+    ("stereotyping", "Stereotyping"),
+    ("survivorship-bias", "Survivorship Bias"),
+)
+
+# The two tests of Itzhak et al. (2024) that complete the cross-tuning paper's 32.
+ITZHAK_2: tuple[tuple[str, str], ...] = (
+    ("certainty-effect", "Certainty"),
+    ("belief-bias-valid", "Belief Valid"),
+)
+
+_add(Preset(
+    name="malberg30",
+    description="The 30 decision-making biases of Malberg et al. (2024), in the cross-tuning paper's order.",
+    entries=MALBERG_30,
+))
+_add(Preset(
+    name="paper32",
+    description="The 32 biases of Itzhak, Belinkov & Stanovsky (2025): the Malberg 30 plus certainty effect "
+    "and belief bias (valid syllogisms), with the paper's display names and order.",
+    entries=MALBERG_30 + ITZHAK_2,
+))

@@ -1,0 +1,90 @@
+"""k-means with k-means++ initialisation, many seeded restarts, and partition agreement (ARI)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from biasorigins.errors import ConfigError
+
+
+def _kmeans_plus_plus(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    n = len(X)
+    centres = [X[rng.integers(n)]]
+    closest = np.sum((X - centres[0]) ** 2, axis=1)
+    for _ in range(1, k):
+        total = closest.sum()
+        index = rng.choice(n, p=closest / total) if total > 0 else rng.integers(n)
+        centres.append(X[index])
+        closest = np.minimum(closest, np.sum((X - X[index]) ** 2, axis=1))
+    return np.array(centres)
+
+
+def kmeans_once(X: np.ndarray, k: int, rng: np.random.Generator, max_iter: int = 300) -> tuple[np.ndarray, float]:
+    """One k-means run (Lloyd's algorithm from a k-means++ start).
+
+    An emptied cluster is restarted at the point farthest from its centre, so every run returns k groups.
+
+    Returns
+    -------
+    labels, inertia
+        Cluster of each row and the within-cluster sum of squared distances.
+    """
+    X = np.asarray(X, dtype=float)
+    if not 1 <= k <= len(X):
+        raise ConfigError(f"k must lie between 1 and the number of models ({len(X)}), got {k}")
+    centres = _kmeans_plus_plus(X, k, rng)
+    labels = np.full(len(X), -1)
+    for _ in range(max_iter):
+        d2 = ((X[:, None, :] - centres[None]) ** 2).sum(axis=2)
+        new = d2.argmin(axis=1)
+        for cluster in range(k):
+            if not np.any(new == cluster):
+                sizes = np.bincount(new, minlength=k)
+                movable = sizes[new] > 1
+                far = np.where(movable, d2[np.arange(len(X)), new], -1.0).argmax()
+                new[far] = cluster
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        centres = np.array([X[labels == c].mean(axis=0) for c in range(k)])
+    inertia = float(((X - centres[labels]) ** 2).sum())
+    return labels, inertia
+
+
+def kmeans_restarts(
+    X: np.ndarray, k: int, n_restarts: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_restarts`` independent k-means runs: canonical labels (R x n) and inertias (R)."""
+    if n_restarts < 1:
+        raise ConfigError(f"n_restarts must be at least 1, got {n_restarts}")
+    runs = [kmeans_once(X, k, rng) for _ in range(n_restarts)]
+    labels = np.array([canonical_labels(r[0]) for r in runs])
+    return labels, np.array([r[1] for r in runs])
+
+
+def canonical_labels(labels: np.ndarray) -> np.ndarray:
+    """Relabel groups by order of first appearance, so equal partitions get equal label vectors."""
+    _, first, inverse = np.unique(np.asarray(labels), return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first))
+    return rank[inverse]
+
+
+def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
+    """Adjusted Rand index between two partitions (1 = identical, about 0 = chance agreement)."""
+    a = np.unique(np.asarray(a), return_inverse=True)[1]
+    b = np.unique(np.asarray(b), return_inverse=True)[1]
+    if len(a) != len(b):
+        raise ConfigError(f"partitions have different lengths ({len(a)} and {len(b)})")
+    table = np.zeros((a.max() + 1, b.max() + 1))
+    np.add.at(table, (a, b), 1)
+
+    def pairs(x: np.ndarray) -> float:
+        return float((x * (x - 1) / 2).sum())
+
+    index = pairs(table)
+    rows, cols, total = pairs(table.sum(axis=1)), pairs(table.sum(axis=0)), len(a) * (len(a) - 1) / 2
+    expected = rows * cols / total if total else 0.0
+    maximum = (rows + cols) / 2
+    if maximum == expected:
+        return 1.0
+    return (index - expected) / (maximum - expected)

@@ -9,6 +9,7 @@ value), and turns the chosen scale positions of one case back into a score in
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -93,6 +94,15 @@ class Bias(ABC):
         """Answers of a synthetic responder that has exactly this bias (for property tests)."""
         raise NotImplementedError(f"bias {self.info.slug!r} defines no synthetic biased responder")
 
+    def counterbalance_stratum(self, case: TestCase) -> str:
+        """Cases with equal strata are display-reversed in exactly balanced numbers.
+
+        Override when a sampled value interacts with option position, e.g. a sign
+        ``k`` that depends on which option the bias listed first: balancing reversal
+        within each value of ``k`` makes a position-only responder average exactly 0.
+        """
+        return ""
+
     def aggregate(self, scores: Sequence[float | None], *, seed: int = 0) -> ScoreSummary:
         """Aggregate per-case scores; the default is the mean with a bootstrap CI."""
         return summarize(scores, seed=seed)
@@ -137,6 +147,17 @@ class Bias(ABC):
 def pick(rng: np.random.Generator, options: Sequence[T]) -> T:
     """One element of ``options``, drawn from ``rng``."""
     return options[int(rng.integers(len(options)))]
+
+
+def rotate(options: Sequence[T], scenario: Scenario, index: int, *, salt: str = "") -> T:
+    """The element of ``options`` for instance ``index`` of ``scenario``.
+
+    Consecutive instances of one scenario take consecutive elements (from a
+    scenario-specific starting point), so the first ``len(options)`` instances of a
+    scenario never repeat a template variant or another rotated choice.
+    """
+    digest = hashlib.sha256(f"{scenario.id}|{salt}".encode()).digest()
+    return options[(int.from_bytes(digest[:4], "little") + index) % len(options)]
 
 
 def answers_complete(answers: Mapping[str, Any], *names: str) -> bool:

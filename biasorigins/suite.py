@@ -57,15 +57,17 @@ def resolve_biases(biases: str | Bias | Iterable[str | Bias]) -> list[Bias]:
     return resolved
 
 
-def counterbalanced(case: TestCase, number: int, seed: int) -> TestCase:
-    """Reverse the option order of exactly one case in each consecutive pair (seeded).
+def counterbalanced(case: TestCase, rank: int, stratum: str, seed: int) -> TestCase:
+    """Reverse the option order of exactly one case in each consecutive pair of a stratum (seeded).
 
-    ``number`` is the case's position in its bias's case list. Conditions whose
-    display order the bias fixed by design are left alone; both conditions of a
-    case are reversed together, so a position preference cancels out.
+    ``rank`` is the case's position among the earlier cases of its bias in the same
+    ``stratum`` (see :meth:`Bias.counterbalance_stratum`), so reversal is balanced within
+    every stratum and a case's display order never depends on later cases. Conditions
+    whose display order the bias fixed by design are left alone; all conditions of a case
+    are reversed together, so a position preference cancels out.
     """
-    coin = int(counterbalance_rng(seed, case.bias, number // 2).integers(2))
-    if (number % 2) == coin:
+    coin = int(counterbalance_rng(seed, f"{case.bias}|{stratum}", rank // 2).integers(2))
+    if (rank % 2) == coin:
         return case
     conditions = {
         name: cond
@@ -92,7 +94,8 @@ class BiasSuite:
     scenarios
         The scenario bank (default: the built-in 200+ managerial scenarios).
     counterbalance
-        ``"reverse"`` shows the options reversed in exactly half of the cases.
+        ``"reverse"`` shows the options reversed in exactly half of the cases (within
+        each counterbalancing stratum of the bias).
     labels
         Option labels in prompts: ``"letters"`` (A, B, ...) or ``"numbers"``.
     paper_compatible
@@ -147,11 +150,14 @@ class BiasSuite:
         slug = bias.info.slug
         if slug not in self._cases:
             generated = []
+            ranks: dict[str, int] = {}
             for number in range(self.n_cases):
                 scenario = self.scenarios[number % len(self.scenarios)]
                 case = bias.make_case(scenario, number // len(self.scenarios), self.seed)
                 if self.counterbalance == "reverse":
-                    case = counterbalanced(case, number, self.seed)
+                    stratum = bias.counterbalance_stratum(case)
+                    rank = ranks[stratum] = ranks.get(stratum, -1) + 1
+                    case = counterbalanced(case, rank, stratum, self.seed)
                 generated.append(case)
             self._cases[slug] = generated
         return self._cases[slug]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete
+from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
 from biasorigins.biases._common import fill, percent_scale, scenario_slots
 from biasorigins.metrics import ratio_scale_score
 from biasorigins.records import Condition, TestCase
@@ -76,7 +76,7 @@ class Anchoring(Bias):
     )
 
     def generate(self, scenario: Scenario, rng: np.random.Generator, index: int) -> CaseContent:
-        variant = sorted(_VARIANTS)[int(rng.integers(len(_VARIANTS)))]
+        variant = rotate(sorted(_VARIANTS), scenario, index)
         template = _VARIANTS[variant]
         anchor = int(rng.uniform(10, 90))
         slots = {**scenario_slots(scenario), "anchor": anchor}

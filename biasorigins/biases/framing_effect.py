@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete
+from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
 from biasorigins.biases._common import fill, scenario_slots, seven_point
 from biasorigins.metrics import ratio_scale_score
 from biasorigins.records import Condition, TestCase
@@ -79,8 +79,8 @@ class FramingEffect(Bias):
     )
 
     def generate(self, scenario: Scenario, rng: np.random.Generator, index: int) -> CaseContent:
-        variant = sorted(_VARIANTS)[int(rng.integers(len(_VARIANTS)))]
-        frame = int(rng.integers(len(FRAMES)))
+        variant = rotate(sorted(_VARIANTS), scenario, index)
+        frame = rotate(range(len(FRAMES)), scenario, index, salt="frame")
         success = int(rng.integers(51, 90))
         slots = scenario_slots(scenario)
         lines = _VARIANTS[variant]["situation"]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete
+from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
 from biasorigins.biases._common import fill, scenario_slots, seven_point
 from biasorigins.metrics import ratio_scale_score
 from biasorigins.records import Condition, TestCase
@@ -89,7 +89,7 @@ class LossAversion(Bias):
     )
 
     def generate(self, scenario: Scenario, rng: np.random.Generator, index: int) -> CaseContent:
-        variant = sorted(_VARIANTS)[int(rng.integers(len(_VARIANTS)))]
+        variant = rotate(sorted(_VARIANTS), scenario, index)
         names = PLAN_NAMES[int(rng.integers(len(PLAN_NAMES)))]
         base = int(rng.integers(1, 100))  # thousands
         ratio = round(float(rng.uniform(2, 100)), 1)
@@ -129,6 +129,9 @@ class LossAversion(Bias):
             return None
         k = case.values["k"]
         return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=k, flip_t=True)
+
+    def counterbalance_stratum(self, case: TestCase) -> str:
+        return f"k={case.values['k']}"
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Leans towards the gamble when amounts are final, towards the sure plan when a loss is named.

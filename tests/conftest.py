@@ -1,0 +1,47 @@
+"""Shared fixtures: offline guards, tiny models saved to folders, the real SmolLM2 model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REFERENCE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Any accidental hub access fails fast instead of hanging.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """The paper's published score tables (../shared/reference beside the checkout)."""
+    if not REFERENCE_DIR.is_dir():
+        pytest.skip(f"reference tables not found at {REFERENCE_DIR} (the shared folder is not beside the checkout)")
+    return REFERENCE_DIR
+
+
+@pytest.fixture(scope="session")
+def tiny_causal_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from biasorigins.testing.tiny_models import build_tiny_causal_lm
+
+    return build_tiny_causal_lm(tmp_path_factory.mktemp("tiny-llama"), arch="llama", seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_t5_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from biasorigins.testing.tiny_models import build_tiny_t5
+
+    return build_tiny_t5(tmp_path_factory.mktemp("tiny-t5"), seed=0)
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir() -> Path:
+    """SmolLM2-135M-Instruct converted to a safetensors folder (cached across runs)."""
+    from biasorigins.testing.smollm import smollm2_path
+
+    return smollm2_path()

@@ -80,7 +80,13 @@ def get_plugin_manager() -> pluggy.PluginManager:
     pm.add_hookspecs(hookspecs)
     pm.register(builtin_biases, name=BUILTIN_PLUGIN)
     _load_entry_points(pm)
-    pm.check_pending()
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(
+            f"plugin {pm.get_name(exc.plugin)!r} implements a hook that biasorigins does not define ({exc}); "
+            "the only hook is biasorigins_register_biases(register)"
+        ) from exc
     return pm
 
 

@@ -1,0 +1,47 @@
+"""Golden vectors (malberg_spec.md section 7) and design checks for the part-A built-in biases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from biasorigins.bias import Bias
+from biasorigins.records import TestCase
+from biasorigins.scenarios import load_scenarios
+from biasorigins.biases.anthropomorphism import Anthropomorphism
+
+
+def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
+    """A generated case, with selected stored values forced (e.g. a golden vector's parameters)."""
+    case = bias.make_case(load_scenarios()[scenario], index, seed)
+    if values:
+        case = case.model_copy(update={"values": {**case.values, **values}})
+    return case
+
+
+def differing_lines(case: TestCase, first: str = "control", second: str = "treatment") -> list[tuple[str, str]]:
+    """Pairs of situation lines that differ between two conditions (which must have as many lines)."""
+    a, b = case.conditions[first], case.conditions[second]
+    assert len(a.situation) == len(b.situation)
+    return [(x, y) for x, y in zip(a.situation, b.situation) if x != y]
+
+
+def cases_of(bias: Bias, n: int = 60, seed: int = 0) -> list[TestCase]:
+    scenarios = load_scenarios()
+    return [bias.make_case(scenarios[(7 * i) % len(scenarios)], i % 5, seed) for i in range(n)]
+
+
+# -- Anthropomorphism ---------------------------------------------------------------------
+def test_anthropomorphism_golden():
+    case = make_case(Anthropomorphism())
+    assert Anthropomorphism().score(case, {"control": 3, "treatment": 1}) == pytest.approx(0.667, abs=1e-3)
+    assert Anthropomorphism().score(case, {"control": 1, "treatment": 3}) == pytest.approx(-0.667, abs=1e-3)
+    assert Anthropomorphism().score(case, {"control": 2, "treatment": 2}) == 0
+    assert Anthropomorphism().score(case, {"control": 2}) is None
+
+
+def test_anthropomorphism_only_the_author_changes():
+    for case in cases_of(Anthropomorphism()):
+        (control_line, treatment_line), = differing_lines(case)
+        assert "AI" in treatment_line and "AI" not in control_line
+        assert case.conditions["control"].question == case.conditions["treatment"].question

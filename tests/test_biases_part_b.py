@@ -1,0 +1,47 @@
+"""Bias-specific tests of 13 Malberg biases (Information ... Survivorship).
+
+Golden vectors are those of malberg_spec.md section 7, computed with the original code;
+the shared contract (round-trip, 1000 distinct cases, responders) is in test_bias_conformance.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from biasorigins import get_bias
+from biasorigins.records import TestCase
+from biasorigins.suite import BiasSuite
+
+
+def cases(slug: str, n: int = 200, *, paper_compatible: bool = False) -> list[TestCase]:
+    return BiasSuite([slug], cases=n, seed=0, paper_compatible=paper_compatible).cases()
+
+
+def one_case(slug: str, **values: object) -> TestCase:
+    """The first generated case of ``slug`` with some of its stored values replaced."""
+    case = cases(slug, 1)[0]
+    return case.model_copy(update={"values": {**case.values, **values}})
+
+
+def situation(case: TestCase, condition: str) -> str:
+    return " ".join(case.conditions[condition].situation)
+
+
+# -- Information Bias -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("c", "t", "expected"), [(2, 1, 0.6), (2, 5, -0.5), (0, 0, 1.0), (6, 6, -1.0)])
+def test_information_bias_golden_vectors(c: int, t: int, expected: float) -> None:
+    bias = get_bias("information-bias")
+    assert bias.score(one_case("information-bias"), {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_information_bias_consistent_answers_score_zero() -> None:
+    bias = get_bias("information-bias")
+    for case in cases("information-bias", 20):
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        assert control.situation == treatment.situation
+        assert control.scale.options[0].startswith("Certainly go ahead")
+        assert treatment.scale.options[6] == "Certainly do not need more information"
+        for c in range(7):  # sure to go ahead <-> no need for information, and so on
+            assert bias.score(case, {"control": c, "treatment": 6 - c}) == 0.0

@@ -9,6 +9,7 @@ from biasorigins.bias import Bias
 from biasorigins.records import TestCase
 from biasorigins.scenarios import load_scenarios
 from biasorigins.biases.anthropomorphism import Anthropomorphism
+from biasorigins.biases.availability_heuristic import AvailabilityHeuristic
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -45,3 +46,26 @@ def test_anthropomorphism_only_the_author_changes():
         (control_line, treatment_line), = differing_lines(case)
         assert "AI" in treatment_line and "AI" not in control_line
         assert case.conditions["control"].question == case.conditions["treatment"].question
+
+
+# -- Availability Heuristic ---------------------------------------------------------------
+def test_availability_golden():
+    bias = AvailabilityHeuristic()
+    case = make_case(bias)
+    assert bias.score(case, {"control": 4, "treatment": 7}) == pytest.approx(0.429, abs=1e-3)
+    assert bias.score(case, {"control": 0, "treatment": 0}) == 0
+    assert bias.score(case, {"control": 7, "treatment": 4}) == pytest.approx(-0.429, abs=1e-3)
+
+
+def test_availability_story_matches_the_asked_outcome():
+    cases = cases_of(AvailabilityHeuristic(), n=80)
+    assert {case.values["outcome"] for case in cases} == {"failure", "success"}
+    for case in cases:
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        assert control.question == treatment.question
+        assert len(treatment.situation) == len(control.situation) + 1
+        story = next(line for line in treatment.situation if line not in control.situation)
+        verb = "fail" if case.values["outcome"] == "failure" else "succeed"
+        assert control.question.endswith(f"{verb}?")
+        failure_words = ("abandon", "collapsed", "failed", "stopped", "failure", "wrong")
+        assert any(word in story for word in failure_words) == (case.values["outcome"] == "failure")

@@ -16,7 +16,7 @@ from transformers import AutoModelForCausalLM
 
 from biasorigins.errors import ConfigError, ModelLoadError
 from biasorigins.models.chat import TULU_CHAT_TEMPLATE, default_chat_format, format_chat
-from biasorigins.models.fingerprint import file_digest, folder_digest
+from biasorigins.models.fingerprint import file_digest, folder_digest, tokenizer_digest
 from biasorigins.models.loading import LoadedModel, load_model, resolve_device, resolve_dtype
 from biasorigins.testing.tiny_models import build_tiny_causal_lm, build_tiny_t5, build_tiny_tokenizer
 
@@ -210,6 +210,16 @@ def test_fingerprint_changes_with_weights_and_chat_template(tmp_path, llama_dir,
     retemplated = build_tiny_tokenizer()
     retemplated.chat_template = TULU_CHAT_TEMPLATE.replace("<|user|>", "<|human|>")
     assert load_model(llama_dir, tokenizer=retemplated).fingerprint != base
+
+
+def test_tokenizer_digest_ignores_and_keeps_batching_state(llama_dir):
+    loaded = load_model(llama_dir)
+    loaded.tokenizer(["a", "b c d e f"], padding=True, truncation=True, max_length=3)
+    padding = loaded.tokenizer.backend_tokenizer.padding
+    assert padding is not None
+    assert tokenizer_digest(loaded.tokenizer) == loaded.identity["tokenizer"]
+    assert loaded.tokenizer.backend_tokenizer.padding == padding
+    assert loaded.tokenizer.backend_tokenizer.truncation["max_length"] == 3
 
 
 def test_large_file_digest_is_cached_by_size_and_mtime(tmp_path):

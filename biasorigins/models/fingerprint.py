@@ -157,6 +157,20 @@ def state_dict_digest(module: Any) -> str:
     return hasher.hexdigest()
 
 
+def _backend_definition(backend: Any) -> str:
+    """Return a fast tokenizer's JSON without its padding/truncation state, which batched calls change."""
+    padding, truncation = backend.padding, backend.truncation
+    backend.no_padding()
+    backend.no_truncation()
+    try:
+        return backend.to_str()
+    finally:
+        if padding is not None:
+            backend.enable_padding(**padding)
+        if truncation is not None:
+            backend.enable_truncation(**truncation)
+
+
 def tokenizer_digest(tokenizer: Any) -> str:
     """Return a digest of everything in a tokenizer that changes token ids or prompts.
 
@@ -166,10 +180,7 @@ def tokenizer_digest(tokenizer: Any) -> str:
     """
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is not None:
-        definition = json.loads(backend.to_str())
-        for batching_setting in ("padding", "truncation"):  # changed in place by batched calls
-            definition.pop(batching_setting, None)
-        vocabulary = json.dumps(definition, sort_keys=True)
+        vocabulary = _backend_definition(backend)
     else:
         vocabulary = json.dumps(sorted(tokenizer.get_vocab().items()))
     special = {key: str(value) for key, value in sorted(tokenizer.special_tokens_map.items())}

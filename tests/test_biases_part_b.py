@@ -45,3 +45,23 @@ def test_information_bias_consistent_answers_score_zero() -> None:
         assert treatment.scale.options[6] == "Certainly do not need more information"
         for c in range(7):  # sure to go ahead <-> no need for information, and so on
             assert bias.score(case, {"control": c, "treatment": 6 - c}) == 0.0
+
+
+# -- Mental Accounting ------------------------------------------------------------------------
+
+
+def test_mental_accounting_golden_vector() -> None:
+    bias = get_bias("mental-accounting")
+    assert bias.score(one_case("mental-accounting"), {"control": 4, "treatment": 1}) == pytest.approx(0.75)
+
+
+def test_mental_accounting_same_price_and_loss_in_both_conditions() -> None:
+    for case in cases("mental-accounting"):
+        amount = case.values["amount_usd"]
+        assert amount % 1000 == 0 and 1000 <= amount <= 99000
+        price = f"${amount:,}"
+        assert price in case.conditions["control"].question
+        assert case.conditions["control"].question == case.conditions["treatment"].question
+        # the treatment loses the same sum on something else; the control loses the item itself
+        assert price in situation(case, "treatment") and price in situation(case, "control")
+        assert case.conditions["control"].situation[0] == case.conditions["treatment"].situation[0]

@@ -12,7 +12,7 @@ import pytest
 import torch
 from peft import LoraConfig, get_peft_model
 from safetensors.torch import load_file, save_file
-from transformers import AutoModelForCausalLM
+from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
 from biasorigins.errors import ConfigError, ModelLoadError
 from biasorigins.models.chat import TULU_CHAT_TEMPLATE, default_chat_format, format_chat
@@ -46,7 +46,8 @@ def t5_dir(tmp_path_factory):
 
 def _make_adapter(base_dir: Path, out_dir: Path, seed: int, task_type: str = "CAUSAL_LM") -> Path:
     """Save a LoRA adapter with random (non-zero) B matrices drawn from ``seed``."""
-    base = AutoModelForCausalLM.from_pretrained(base_dir)
+    auto_class = AutoModelForSeq2SeqLM if task_type == "SEQ_2_SEQ_LM" else AutoModelForCausalLM
+    base = auto_class.from_pretrained(base_dir)
     torch.manual_seed(seed)
     peft_model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules="all-linear",
                                                  task_type=task_type, init_lora_weights=False))
@@ -266,6 +267,17 @@ def test_several_adapters_load_into_one_model(tmp_path, llama_dir):
     assert as_list.adapters == ("first", "second")
     swapped = load_model(llama_dir, adapter={"a": second, "b": first})
     assert len({loaded.fingerprint, as_list.fingerprint, swapped.fingerprint, alone_b.fingerprint}) == 4
+
+
+def test_adapter_on_t5(tmp_path, t5_dir):
+    adapter_dir = _make_adapter(t5_dir, tmp_path / "t5_lora", seed=5, task_type="SEQ_2_SEQ_LM")
+    base, adapted = load_model(t5_dir), load_model(t5_dir, adapter=adapter_dir)
+    assert adapted.kind == "seq2seq" and adapted.adapters == ("t5_lora",)
+    encoded = base.tokenizer(PROMPT, return_tensors="pt")
+    labels = base.tokenizer("Option 1", return_tensors="pt").input_ids
+    with torch.no_grad():
+        assert not torch.allclose(base.model(**encoded, labels=labels).logits,
+                                  adapted.model(**encoded, labels=labels).logits)
 
 
 def test_adapter_errors(tmp_path, llama_dir):

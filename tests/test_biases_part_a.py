@@ -10,6 +10,7 @@ from biasorigins.records import TestCase
 from biasorigins.scenarios import load_scenarios
 from biasorigins.biases.anthropomorphism import Anthropomorphism
 from biasorigins.biases.availability_heuristic import AvailabilityHeuristic
+from biasorigins.biases.bandwagon_effect import BandwagonEffect
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -69,3 +70,29 @@ def test_availability_story_matches_the_asked_outcome():
         assert control.question.endswith(f"{verb}?")
         failure_words = ("abandon", "collapsed", "failed", "stopped", "failure", "wrong")
         assert any(word in story for word in failure_words) == (case.values["outcome"] == "failure")
+
+
+# -- Bandwagon Effect ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("majority", "c", "t", "expected"),
+    [("A", 1, 1, 0.8), ("A", 2, 4, 0.0), ("A", 3, 3, 0.0), ("B", 5, 5, 0.8), ("B", 2, 4, 0.0)],
+)
+def test_bandwagon_golden(majority, c, t, expected):
+    bias = BandwagonEffect()
+    case = make_case(bias, majority=majority)
+    assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_bandwagon_treatment_swaps_the_views_but_keeps_the_majority_label():
+    rng = np.random.default_rng(3)
+    bias = BandwagonEffect()
+    for case in cases_of(bias):
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        a_c, b_c = (line for line in control.situation if line.startswith("Opinion "))
+        a_t, b_t = (line for line in treatment.situation if line.startswith("Opinion "))
+        assert a_c[len("Opinion A: "):] == b_t[len("Opinion B: "):] and b_c[len("Opinion B: "):] == a_t[len("Opinion A: "):]
+        assert control.situation[-1] == treatment.situation[-1]
+        assert f"opinion {case.values['majority']}," in control.situation[-1]
+        # Answering by content (the same view in both versions) scores 0.
+        c = int(rng.integers(7))
+        assert bias.score(case, {"control": c, "treatment": 6 - c}) == 0

@@ -65,3 +65,33 @@ def test_mental_accounting_same_price_and_loss_in_both_conditions() -> None:
         # the treatment loses the same sum on something else; the control loses the item itself
         assert price in situation(case, "treatment") and price in situation(case, "control")
         assert case.conditions["control"].situation[0] == case.conditions["treatment"].situation[0]
+
+
+# -- Negativity Bias --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("c", "t", "expected"), [(0, 0, 1.0), (0, 6, 0.0), (6, 6, -1.0)])
+def test_negativity_bias_golden_vectors(c: int, t: int, expected: float) -> None:
+    bias = get_bias("negativity-bias")
+    assert bias.score(one_case("negativity-bias"), {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-6)
+
+
+def test_negativity_bias_treatment_inverts_every_aspect() -> None:
+    from biasorigins.biases.negativity_bias import ASPECTS
+
+    for case in cases("negativity-bias", 50):
+        control, treatment = situation(case, "control"), situation(case, "treatment")
+        good_in_control = set(case.values["good_in_control"])
+        for aspect in case.values["aspects"]:
+            good_start, bad_start = (text.split("{")[0] for text in ASPECTS[aspect][:2])
+            shown, hidden = (good_start, bad_start) if aspect in good_in_control else (bad_start, good_start)
+            assert shown in control and hidden in treatment
+        # listing order and wording of the frame are shared
+        assert control.split(":")[0] == treatment.split(":")[0]
+
+
+def test_negativity_bias_content_consistent_answers_score_zero() -> None:
+    bias = get_bias("negativity-bias")
+    case = one_case("negativity-bias")
+    for c in range(7):  # the contents that weigh more in the control weigh more in the treatment too
+        assert bias.score(case, {"control": c, "treatment": 6 - c}) == 0.0

@@ -143,8 +143,8 @@ def analyze_randomness(
         signs = np.sign(values)
         row = {
             "group": name, "backbone": backbone, "data": data, "n_seeds": values.shape[1],
-            "n_features": len(features), "mean_seed_std": float(std.mean()), "median_seed_std": float(np.median(std)),
-            "max_seed_std": float(std.max()), "mean_abs_score": float(np.abs(values).mean()),
+            "n_features": len(features), "mean_bias_std": float(std.mean()), "median_bias_std": float(np.median(std)),
+            "max_bias_std": float(std.max()), "mean_abs_score": float(np.abs(values).mean()),
             "mean_seed_correlation": float(np.nanmean(pair_rs)) if np.isfinite(pair_rs).any() else float("nan"),
             "all_seeds_same_sign": float((signs == signs[:, :1]).all(axis=1).mean()),
         }
@@ -218,7 +218,7 @@ def analyze_randomness(
 
 def _sentence(groups: pd.DataFrame, references: pd.DataFrame, capabilities, tau: float, level: str) -> str:
     unit = "biases" if level == "bias" else "bias-scenario features"
-    stds = groups.set_index("group")["mean_seed_std"]
+    stds = groups.set_index("group")["mean_bias_std"]
     text = (
         f"Across seeds, bias scores vary with a mean standard deviation of {stds.mean():.3f} over "
         f"{int(groups['n_features'].iloc[0])} {unit}"
@@ -228,7 +228,7 @@ def _sentence(groups: pd.DataFrame, references: pd.DataFrame, capabilities, tau:
     for metric in capabilities:
         column = f"{metric}_seed_std"
         if column in groups and groups[column].notna().any() and (groups[column] > 0).all():
-            ratio = groups["mean_seed_std"] / groups[column]
+            ratio = groups["mean_bias_std"] / groups[column]
             text += f", {ratio.min():.0f} to {ratio.max():.0f} times the across-seed std of {metric}"
     text += (
         f"; all seeds share the sign of a bias for {groups['all_seeds_same_sign'].min():.0%} to "

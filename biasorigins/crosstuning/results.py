@@ -36,9 +36,10 @@ class RandomnessResult(AnalysisResult):
     Tables
     ------
     groups
-        One row per (backbone, data) group with at least two seeds: mean and median across-seed std over
-        biases (the paper's "Bias Std"), mean seed-seed correlation, share of biases on which all seeds
-        agree in sign, and the across-seed std of each capability metric (e.g. MMLU).
+        One row per (backbone, data) group with at least two seeds: ``mean_bias_std`` (the mean over biases
+        of the across-seed std; the paper's "Bias Std"), its median and maximum, the mean seed-seed
+        correlation, the share of biases on which all seeds agree in sign, and for each capability metric
+        (e.g. MMLU) its seed mean and across-seed std (``MMLU_seed_mean``, ``MMLU_seed_std``).
     per_bias
         Seed scores summarised per group and bias: mean, median, sample std (ddof = 1), range, and the
         reference model's score where the group has one.

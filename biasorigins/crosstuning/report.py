@@ -1,0 +1,167 @@
+"""Write a `StudyAnalysis` as a self-contained HTML report (figures embedded as PNG) and a Markdown twin."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from biasorigins.errors import ConfigError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from biasorigins.crosstuning.results import AnalysisResult, StudyAnalysis
+
+logger = logging.getLogger(__name__)
+
+MAX_ROWS = 64
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2em auto;
+       padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #444; padding-bottom: .2em; }
+h2 { margin-top: 2.2em; border-bottom: 1px solid #bbb; }
+blockquote { background: #f4f7fb; border-left: 4px solid #1f77b4; margin: 1em 0; padding: .6em 1em; }
+table { border-collapse: collapse; font-size: 12px; margin: .5em 0 1.5em; }
+th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: right; }
+th { background: #f0f0f0; } td:first-child, th:first-child { text-align: left; }
+figure { margin: 1em 0; } img { max-width: 100%; }
+.note { color: #555; font-size: 13px; } .skipped { color: #8a4b00; }
+"""
+
+
+def _format_value(value: object) -> str:
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return ""
+        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+            return f"{value:.3g}"
+        return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:.1f}"
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _prepare(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    note = ""
+    if len(table) > MAX_ROWS:
+        note = f"First {MAX_ROWS} of {len(table)} rows; the full table is on the result object."
+        table = table.head(MAX_ROWS)
+    if not isinstance(table.index, pd.RangeIndex):
+        table = table.reset_index()
+    return table.map(_format_value), note
+
+
+def _html_table(name: str, table: pd.DataFrame) -> str:
+    shown, note = _prepare(table)
+    body = shown.to_html(index=False, escape=True, border=0)
+    return f"<h3>{html.escape(name)}</h3>\n" + (f'<p class="note">{html.escape(note)}</p>\n' if note else "") + body
+
+
+def _markdown_table(name: str, table: pd.DataFrame) -> str:
+    shown, note = _prepare(table)
+    columns = [str(c) for c in shown.columns]
+
+    def cell(text: object) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"### {name}", ""]
+    if note:
+        lines += [f"_{note}_", ""]
+    lines.append("| " + " | ".join(cell(c) for c in columns) + " |")
+    lines.append("|" + "|".join("---" for _ in columns) + "|")
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
+def _figures_by_section(analysis: StudyAnalysis, figures: dict[str, bytes]) -> dict[str, list[tuple[str, bytes]]]:
+    sections: dict[str, list[tuple[str, bytes]]] = {name: [] for name in analysis.results()}
+    for name, figure in figures.items():
+        if name == "seed_variability":
+            sections["randomness"].append((name, figure))
+        elif name == "attribution":
+            sections["attribution"].append((name, figure))
+        else:
+            level = name.split("_", 1)[1]
+            sections[f"clustering ({level} level)"].append((name, figure))
+    return sections
+
+
+def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, title: str = "Cross-tuning analysis") -> Path:
+    """Write ``path`` (HTML, self-contained) and ``<stem>.md`` with figures in ``<stem>_figures/``."""
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"report path {path} must end in .html (the Markdown twin is written beside it)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rendered: dict[str, bytes] = {}
+    if figures:
+        from biasorigins.crosstuning.plots import study_figures
+
+        rendered = {name: _png(figure) for name, figure in study_figures(analysis).items()}
+    sections = _figures_by_section(analysis, rendered)
+    figure_dir = path.with_name(f"{path.stem}_figures")
+    if rendered:
+        figure_dir.mkdir(exist_ok=True)
+
+    scores = analysis.scores
+    overview = (
+        f"{len(scores.models)} models ({int(scores.models['reference'].sum())} reference), "
+        f"{len(scores.biases)} biases; backbones: {', '.join(sorted(scores.models['backbone'].unique()))}; "
+        f"instruction data: {', '.join(sorted(scores.models['data'].unique()))}."
+    )
+    settings = ", ".join(f"{k} = {v}" for k, v in analysis.settings.items())
+    html_parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{html.escape(title)}</title>",
+        f"<style>{_CSS}</style></head><body>", f"<h1>{html.escape(title)}</h1>",
+        f"<p>{html.escape(overview)}</p>", f'<p class="note">Settings: {html.escape(settings)}</p>',
+        "<h2>Summary</h2><ul>",
+        *[f"<li><b>{html.escape(name)}</b>: {html.escape(text)}</li>" for name, text in analysis.summaries().items()],
+        *[f'<li class="skipped"><b>{html.escape(name)}</b>: skipped ({html.escape(reason)})</li>'
+          for name, reason in analysis.skipped.items()],
+        "</ul>",
+    ]
+    md_parts = [f"# {title}", "", overview, "", f"_Settings: {settings}_", "", "## Summary", ""]
+    md_parts += [f"- **{name}**: {text}" for name, text in analysis.summaries().items()]
+    md_parts += [f"- **{name}**: skipped ({reason})" for name, reason in analysis.skipped.items()]
+    md_parts.append("")
+
+    for name, result in analysis.results().items():
+        html_parts += _html_section(name, result, sections.get(name, []))
+        md_parts += _markdown_section(name, result, sections.get(name, []), figure_dir)
+    html_parts.append("</body></html>")
+    path.write_text("\n".join(html_parts), encoding="utf-8")
+    path.with_suffix(".md").write_text("\n".join(md_parts), encoding="utf-8")
+    logger.info("wrote report %s and %s", path, path.with_suffix(".md"))
+    return path
+
+
+def _html_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]]) -> list[str]:
+    parts = [f"<h2>{html.escape(name.capitalize())}</h2>", f"<blockquote>{html.escape(result.summary)}</blockquote>"]
+    parts += [f'<p class="note">{html.escape(note)}</p>' for note in result.notes]
+    for figure_name, figure in figures:
+        encoded = base64.b64encode(figure).decode("ascii")
+        parts.append(f'<figure><img alt="{html.escape(figure_name)}" src="data:image/png;base64,{encoded}"></figure>')
+    parts += [_html_table(table_name, table) for table_name, table in result.tables().items() if not table.empty]
+    return parts
+
+
+def _markdown_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]], figure_dir: Path) -> list[str]:
+    parts = [f"## {name.capitalize()}", "", f"> {result.summary}", ""]
+    parts += [f"_{note}_\n" for note in result.notes]
+    for figure_name, figure in figures:
+        file = figure_dir / f"{figure_name}.png"
+        file.write_bytes(figure)
+        parts += [f"![{figure_name}]({figure_dir.name}/{file.name})", ""]
+    parts += [_markdown_table(table_name, table) for table_name, table in result.tables().items() if not table.empty]
+    return parts

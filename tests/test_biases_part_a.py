@@ -11,6 +11,7 @@ from biasorigins.scenarios import load_scenarios
 from biasorigins.biases.anthropomorphism import Anthropomorphism
 from biasorigins.biases.availability_heuristic import AvailabilityHeuristic
 from biasorigins.biases.bandwagon_effect import BandwagonEffect
+from biasorigins.biases.confirmation_bias import ConfirmationBias
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -96,3 +97,22 @@ def test_bandwagon_treatment_swaps_the_views_but_keeps_the_majority_label():
         # Answering by content (the same view in both versions) scores 0.
         c = int(rng.integers(7))
         assert bias.score(case, {"control": c, "treatment": 6 - c}) == 0
+
+
+# -- Confirmation Bias --------------------------------------------------------------------
+def test_confirmation_golden():
+    bias = ConfirmationBias()
+    case = make_case(bias)
+    assert bias.score(case, {"control": 8, "treatment": 3}) == pytest.approx(0.625, abs=1e-3)
+    assert bias.score(case, {"control": 3, "treatment": 8}) == pytest.approx(-0.625, abs=1e-3)
+
+
+def test_confirmation_lists_the_same_ten_distinct_arguments_in_both_conditions():
+    for case in cases_of(ConfirmationBias()):
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        listed = [line for line in control.situation if line[:1].isdigit()]
+        assert [line.split(". ", 1)[0] for line in listed] == [str(n) for n in range(1, 11)]
+        assert len(set(case.values["arguments"])) == 10
+        assert listed == [line for line in treatment.situation if line[:1].isdigit()]
+        changed = differing_lines(case)
+        assert len(changed) == 2 and "not yet decided" in changed[0][0] and "already decided" in changed[0][1]

@@ -95,3 +95,26 @@ def test_negativity_bias_content_consistent_answers_score_zero() -> None:
     case = one_case("negativity-bias")
     for c in range(7):  # the contents that weigh more in the control weigh more in the treatment too
         assert bias.score(case, {"control": c, "treatment": 6 - c}) == 0.0
+
+
+# -- Not Invented Here ------------------------------------------------------------------------
+
+
+def test_not_invented_here_golden_vector() -> None:
+    bias = get_bias("not-invented-here")
+    assert bias.score(one_case("not-invented-here"), {"control": 1, "treatment": 3}) == pytest.approx(0.667, abs=1e-3)
+
+
+def test_not_invented_here_only_the_source_differs() -> None:
+    seen = set()
+    for case in cases("not-invented-here"):
+        control, treatment = case.conditions["control"].situation, case.conditions["treatment"].situation
+        assert control[:-1] == treatment[:-1] and control[-1] != treatment[-1]
+        assert "your own" in control[-1] and "your own" not in treatment[-1]
+        externality = case.values["externality"]
+        seen.add(externality)
+        if externality == "spatial":
+            assert case.values["country"] in treatment[-1]
+        if externality == "contextual":
+            assert case.values["department"] in treatment[-1]
+    assert seen == {"organizational", "contextual", "spatial"}

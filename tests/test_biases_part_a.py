@@ -12,6 +12,7 @@ from biasorigins.biases.anthropomorphism import Anthropomorphism
 from biasorigins.biases.availability_heuristic import AvailabilityHeuristic
 from biasorigins.biases.bandwagon_effect import BandwagonEffect
 from biasorigins.biases.confirmation_bias import ConfirmationBias
+from biasorigins.biases.conservatism import Conservatism
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -116,3 +117,34 @@ def test_confirmation_lists_the_same_ten_distinct_arguments_in_both_conditions()
         assert listed == [line for line in treatment.situation if line[:1].isdigit()]
         changed = differing_lines(case)
         assert len(changed) == 2 and "not yet decided" in changed[0][0] and "already decided" in changed[0][1]
+
+
+# -- Conservatism -------------------------------------------------------------------------
+@pytest.mark.parametrize(("c", "t", "expected"), [(1, 5, 0.8), (5, 1, -0.8), (3, 3, 0.0)])
+def test_conservatism_golden_corrected_metric_is_the_default(c, t, expected):
+    bias = Conservatism()
+    assert not bias.paper_compatible
+    assert bias.score(make_case(bias), {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.parametrize(("c", "t", "expected"), [(1, 5, 0.0), (1, 1, 0.8), (5, 5, -0.8), (3, 3, 0.0)])
+def test_conservatism_paper_compatible_reproduces_the_former_flip(c, t, expected):
+    bias = Conservatism().configured(paper_compatible=True)
+    assert bias.score(make_case(bias), {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_conservatism_treatment_swaps_the_labels_of_the_same_facts():
+    bias = Conservatism()
+    for case in cases_of(bias):
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        label_a = control.scale.options[0].removesuffix(" is much better")
+        label_b = label_a[:-1] + "B"
+        for line_c, line_t in zip(control.situation, treatment.situation, strict=True):
+            if (label_a in line_c) != (label_b in line_c):  # a fact or conclusion about one alternative
+                assert line_t == line_c.replace(label_a, "@").replace(label_b, label_a).replace("@", label_b)
+            else:
+                assert line_t == line_c
+        conclusion = next(line for line in control.situation if "concluded" in line)
+        assert label_a in conclusion and label_b not in conclusion
+        # Weighing only the evidence gives mirrored answers, which never score as conservative.
+        assert all(bias.score(case, {"control": c, "treatment": 6 - c}) <= 0 for c in range(7))

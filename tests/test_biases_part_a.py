@@ -146,5 +146,5 @@ def test_conservatism_treatment_swaps_the_labels_of_the_same_facts():
                 assert line_t == line_c
         conclusion = next(line for line in control.situation if "concluded" in line)
         assert label_a in conclusion and label_b not in conclusion
-        # Weighing only the evidence gives mirrored answers, which never score as conservative.
-        assert all(bias.score(case, {"control": c, "treatment": 6 - c}) <= 0 for c in range(7))
+        # Following the new facts (towards B in the control, towards A in the treatment) never scores as biased.
+        assert all(bias.score(case, {"control": c, "treatment": 6 - c}) <= 0 for c in range(3, 7))

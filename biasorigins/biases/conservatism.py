@@ -114,7 +114,8 @@ class Conservatism(Bias):
     Score: k = -1, x = 0 and no flip, so B = (t - c) / max(c, t) on the scale
     "A much better ... B much better"; positive when the answer stays with the first conclusion
     (the control leans A, the treatment leans B). This is the corrected metric that Malberg et al.
-    adopted in October 2025. Answering by the evidence alone gives mirrored answers and a score <= 0.
+    adopted in October 2025. Following the new facts (towards B in the control, towards A in the
+    treatment) scores <= 0; weighing both rounds equally scores 0.
 
     ``paper_compatible=True`` reproduces the former formula exactly, which also flipped the treatment
     answer (flip_t = True). That version, still used by the cross-tuning fork (Itzhak et al. 2025),

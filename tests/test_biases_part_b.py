@@ -118,3 +118,29 @@ def test_not_invented_here_only_the_source_differs() -> None:
         if externality == "contextual":
             assert case.values["department"] in treatment[-1]
     assert seen == {"organizational", "contextual", "spatial"}
+
+
+# -- Optimism Bias ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "c", "t"), [("positive", 3, 6), ("negative", 6, 3)])
+def test_optimism_bias_golden_vectors(kind: str, c: int, t: int) -> None:
+    bias = get_bias("optimism-bias")
+    case = one_case("optimism-bias", event_kind=kind, k=-1 if kind == "positive" else 1)
+    assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(0.5)
+
+
+def test_optimism_bias_sign_follows_the_event_kind() -> None:
+    from biasorigins.biases.optimism_bias import EVENTS
+
+    bias = get_bias("optimism-bias")
+    kinds = set()
+    for case in cases("optimism-bias"):
+        kind = case.values["event_kind"]
+        kinds.add(kind)
+        assert EVENTS[kind][case.values["event"]] in case.conditions["treatment"].question
+        assert case.conditions["control"].question == case.conditions["treatment"].question
+        assert "your own" in situation(case, "treatment") and "average" in situation(case, "control")
+        higher_for_self = bias.score(case, {"control": 3, "treatment": 7})
+        assert (higher_for_self > 0) == (kind == "positive")
+    assert kinds == {"positive", "negative"}

@@ -22,7 +22,12 @@ from biasorigins.crosstuning.geometry import (
     principal_components,
     squared_distances,
 )
-from biasorigins.crosstuning.kmeans import adjusted_rand_index, canonical_labels, kmeans_restarts
+from biasorigins.crosstuning.kmeans import (
+    adjusted_rand_index,
+    canonical_labels,
+    kmeans_restarts,
+    pairwise_adjusted_rand,
+)
 from biasorigins.crosstuning.results import ClusteringResult
 from biasorigins.crosstuning.scores import StudyScores
 from biasorigins.crosstuning.stats import (
@@ -121,7 +126,7 @@ def kmeans_stability(
         inverse = inverse.reshape(-1)
         best = unique[inverse[np.argmin(inertia)]]
         silhouettes = cluster_indices(D2, unique)["silhouette"][inverse]
-        aris = np.array([[adjusted_rand_index(a, b) for b in unique] for a in unique])
+        aris = pairwise_adjusted_rand(unique)
         weights = counts[:, None] * counts[None, :] - np.diag(counts)
         pair_total = n_restarts * (n_restarts - 1)
         best_indices = cluster_indices(D2, best[None])
@@ -137,8 +142,9 @@ def kmeans_stability(
             "min_silhouette": float(silhouettes.min()), "max_silhouette": float(silhouettes.max()),
             "ari_best_vs_backbone": adjusted_rand_index(best, backbone),
             "ari_best_vs_data": adjusted_rand_index(best, data),
-            "share_restarts_equal_backbone": float(np.mean([adjusted_rand_index(row, backbone) == 1 for row in labels])),
-            "share_restarts_equal_data": float(np.mean([adjusted_rand_index(row, data) == 1 for row in labels])),
+            "share_restarts_equal_backbone": float(counts[(unique == canonical_labels(backbone)).all(axis=1)].sum()
+                                                   / n_restarts),
+            "share_restarts_equal_data": float(counts[(unique == canonical_labels(data)).all(axis=1)].sum() / n_restarts),
         })
         partitions[f"k{k}"] = best
     partition_table = models[["model", "backbone", "data"]].copy()

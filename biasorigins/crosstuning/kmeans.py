@@ -88,3 +88,23 @@ def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
     if maximum == expected:
         return 1.0
     return (index - expected) / (maximum - expected)
+
+
+def pairwise_adjusted_rand(partitions: np.ndarray) -> np.ndarray:
+    """Adjusted Rand index between every pair of partitions (rows of integer labels) -> U x U matrix."""
+    codes = np.array([np.unique(row, return_inverse=True)[1] for row in np.atleast_2d(partitions)])
+    n = codes.shape[1]
+    onehot = (codes[..., None] == np.arange(int(codes.max()) + 1)).astype(float)
+    table = np.einsum("anx,bny->abxy", onehot, onehot)
+
+    def pairs(x: np.ndarray) -> np.ndarray:
+        return x * (x - 1) / 2
+
+    index = pairs(table).sum(axis=(2, 3))
+    sizes = pairs(onehot.sum(axis=1)).sum(axis=1)
+    total = n * (n - 1) / 2
+    expected = sizes[:, None] * sizes[None, :] / total if total else np.zeros_like(index)
+    maximum = (sizes[:, None] + sizes[None, :]) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ari = (index - expected) / (maximum - expected)
+    return np.where(np.isclose(maximum, expected), 1.0, ari)

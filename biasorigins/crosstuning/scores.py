@@ -193,17 +193,17 @@ def _wide_to_long(
 
 
 def _read_path(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".tsv", ".txt"):
+        raise ConfigError(f"score table {path}: unknown file type {suffix!r}; use .csv, .tsv or .parquet")
     if not path.exists():
         raise ConfigError(f"score table {path} does not exist")
-    suffix = path.suffix.lower()
     if suffix == ".parquet":
         try:
             return pd.read_parquet(path)
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ConfigError(f"reading {path} needs pyarrow: pip install biasorigins[parquet]") from exc
-    if suffix in (".csv", ".tsv", ".txt"):
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-    raise ConfigError(f"score table {path}: unknown file type {suffix!r}; use .csv, .tsv or .parquet")
+    return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
 
 
 def _label_models(long: pd.DataFrame, labels: Mapping[str, Mapping[str, Any]] | pd.DataFrame | None) -> pd.DataFrame:

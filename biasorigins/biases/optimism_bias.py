@@ -43,7 +43,7 @@ _VARIANTS: dict[str, dict[str, str]] = {
     },
     "industry-survey": {
         "intro": "an industry association is surveying managers, and you take part as the {position} at {a_organization}, where you lead the {team}.",
-        "control": "the survey question you are answering concerns a typical {organization} in your industry rather than your own employer.",
+        "control": "the survey question you are answering concerns an average {organization} in your industry rather than your own employer.",
         "treatment": "the survey question you are answering concerns your own employer, the {organization} where you work.",
     },
     "investor-call": {

@@ -54,7 +54,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.search:
         text = frame.apply(lambda r: " ".join(map(str, r.values)).lower(), axis=1)
         frame = frame[text.str.contains(args.search.lower(), regex=False)]
-    if args.json:
+    if args.markdown:
+        from biasorigins.catalogue import render_catalogue
+
+        print(render_catalogue(registered_biases()[slug].bias for slug in frame["slug"]), end="")
+    elif args.json:
         print(frame.to_json(orient="records", indent=2))
     else:
         columns = ["slug", "title", "design", "plugin"] if not args.long else list(frame.columns)
@@ -96,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", help="only biases whose metadata contains this text")
     p.add_argument("--long", action="store_true", help="show conditions and definitions too")
     p.add_argument("--json", action="store_true", help="print JSON records")
+    p.add_argument("--markdown", action="store_true", help="print the bias catalogue page (docs/biases.md)")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("evaluate", help="run the bias suite on a model and print the per-bias table")

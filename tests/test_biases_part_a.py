@@ -13,6 +13,7 @@ from biasorigins.biases.availability_heuristic import AvailabilityHeuristic
 from biasorigins.biases.bandwagon_effect import BandwagonEffect
 from biasorigins.biases.confirmation_bias import ConfirmationBias
 from biasorigins.biases.conservatism import Conservatism
+from biasorigins.biases.disposition_effect import DispositionEffect
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -148,3 +149,22 @@ def test_conservatism_treatment_swaps_the_labels_of_the_same_facts():
         assert label_a in conclusion and label_b not in conclusion
         # Following the new facts (towards B in the control, towards A in the treatment) never scores as biased.
         assert all(bias.score(case, {"control": c, "treatment": 6 - c}) <= 0 for c in range(3, 7))
+
+
+# -- Disposition Effect -------------------------------------------------------------------
+@pytest.mark.parametrize(("c", "t", "expected"), [(0, 0, 1.0), (6, 6, -1.0), (3, 3, 0.0), (1, 1, 0.8), (0, 6, 0.0)])
+def test_disposition_golden(c, t, expected):
+    bias = DispositionEffect()
+    assert bias.score(make_case(bias), {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_disposition_treatment_swaps_which_asset_gained():
+    for case in cases_of(DispositionEffect()):
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        assert control.scale == treatment.scale and "gained" in control.scale.options[0]
+        (line_c, line_t), = differing_lines(case)
+        first, second = case.values["first"], case.values["second"]
+        gained, lost = f"gained {case.values['gain']}%", f"lost {case.values['loss']}%"
+        assert line_c.index(first) < line_c.index(gained) < line_c.index(second) < line_c.index(lost)
+        assert line_t.index(first) < line_t.index(lost) < line_t.index(second) < line_t.index(gained)
+        assert 10 <= case.values["gain"] <= 50 and 10 <= case.values["loss"] <= 50

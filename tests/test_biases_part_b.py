@@ -144,3 +144,65 @@ def test_optimism_bias_sign_follows_the_event_kind() -> None:
         higher_for_self = bias.score(case, {"control": 3, "treatment": 7})
         assert (higher_for_self > 0) == (kind == "positive")
     assert kinds == {"positive", "negative"}
+
+
+# -- Planning Fallacy -------------------------------------------------------------------------
+
+
+def planning_case(direction: str, points: int, *, paper_compatible: bool = False) -> TestCase:
+    case = cases("planning-fallacy", 1, paper_compatible=paper_compatible)[0]
+    steps = points // 10
+    values = {**case.values, "direction": direction, "record_points": points, "record_steps": steps,
+              "x1": -steps, "k": -1 if direction == "under" else 1, "flip_both": direction == "under"}
+    return case.model_copy(update={"values": values})
+
+
+@pytest.mark.parametrize(
+    ("points", "c", "t", "expected"),
+    [(30, 5, 5, 0.0), (30, 5, 8, -0.273), (30, 5, 10, -0.385), (10, 5, 5, -0.25), (10, 5, 6, -0.333)],
+)
+def test_planning_fallacy_golden_vectors_in_paper_mode(points: int, c: int, t: int, expected: float) -> None:
+    bias = get_bias("planning-fallacy").configured(paper_compatible=True)
+    case = planning_case("over", points, paper_compatible=True)
+    assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_planning_fallacy_default_formula_centres_rational_updating_at_zero() -> None:
+    bias = get_bias("planning-fallacy")
+    for points in (10, 20, 30, 40):
+        steps = points // 10
+        over, under = planning_case("over", points), planning_case("under", points)
+        for c in range(0, 11 - steps):
+            assert bias.score(over, {"control": c, "treatment": c + steps}) == 0.0
+            assert bias.score(under, {"control": c + steps, "treatment": c}) == 0.0
+        # ignoring an overrun keeps the plan too short: biased
+        assert bias.score(over, {"control": 5, "treatment": 5}) == pytest.approx(steps / (5 + steps))
+        # ignoring an underrun keeps the plan too long: the opposite sign
+        assert bias.score(under, {"control": 5, "treatment": 5}) == pytest.approx(-steps / (5 + steps))
+    # the paper's constant shift makes rational updating score negative
+    paper = bias.configured(paper_compatible=True)
+    assert paper.score(planning_case("over", 30, paper_compatible=True), {"control": 5, "treatment": 8}) < -0.2
+
+
+def exact_random_mean(slug_cases: list[TestCase], bias) -> float:
+    """Expected score of a uniformly random responder, enumerated over all answer pairs."""
+    return sum(
+        bias.score(case, {"control": c, "treatment": t}) for case in slug_cases for c in range(11) for t in range(11)
+    ) / (len(slug_cases) * 121)
+
+
+def test_planning_fallacy_record_directions_and_random_expectation_per_mode() -> None:
+    default = cases("planning-fallacy")
+    directions = [case.values["direction"] for case in default]
+    assert 0.4 < directions.count("under") / len(directions) < 0.6
+    assert {case.values["record_points"] for case in default} == {10, 20, 30, 40}
+    for case in default:
+        word = "more" if case.values["direction"] == "over" else "less"
+        assert f"{case.values['record_points']} percentage points {word}" in situation(case, "treatment")
+        assert "percentage points" not in situation(case, "control")
+    assert abs(exact_random_mean(default, get_bias("planning-fallacy"))) < 0.03
+
+    paper_cases = cases("planning-fallacy", paper_compatible=True)
+    assert {case.values["direction"] for case in paper_cases} == {"over"}
+    paper = get_bias("planning-fallacy").configured(paper_compatible=True)
+    assert exact_random_mean(paper_cases, paper) == pytest.approx(-0.054, abs=0.03)

@@ -14,6 +14,7 @@ from biasorigins.biases.bandwagon_effect import BandwagonEffect
 from biasorigins.biases.confirmation_bias import ConfirmationBias
 from biasorigins.biases.conservatism import Conservatism
 from biasorigins.biases.disposition_effect import DispositionEffect
+from biasorigins.biases.endowment_effect import ASSETS, EndowmentEffect
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -168,3 +169,28 @@ def test_disposition_treatment_swaps_which_asset_gained():
         assert line_c.index(first) < line_c.index(gained) < line_c.index(second) < line_c.index(lost)
         assert line_t.index(first) < line_t.index(lost) < line_t.index(second) < line_t.index(gained)
         assert 10 <= case.values["gain"] <= 50 and 10 <= case.values["loss"] <= 50
+
+
+# -- Endowment Effect ---------------------------------------------------------------------
+def test_endowment_golden():
+    bias = EndowmentEffect()
+    case = make_case(bias)
+    assert bias.score(case, {"control": 8, "treatment": 3}) == pytest.approx(0.625, abs=1e-3)
+    assert bias.score(case, {"control": 5, "treatment": 5}) == 0
+
+
+def test_endowment_owner_sells_and_non_owner_buys_at_the_same_price():
+    bias = EndowmentEffect()
+    assert bias.score(make_case(bias), {"control": 0, "treatment": 10}) == pytest.approx(-1.0)
+    for case in cases_of(bias):
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        assert control.scale.values == tuple(range(-50, 51, 10))
+        _, low, high = ASSETS[case.values["asset"]]
+        assert low <= case.values["price_thousands"] <= high
+        price = f"${case.values['price_thousands'] * 1000:,}"
+        assert control.question == treatment.question and price in control.question
+        control_text, treatment_text = " ".join(control.situation), " ".join(treatment.situation)
+        assert any(w in control_text for w in ("lowest", "minimum"))
+        assert not any(w in control_text for w in ("highest", "maximum"))
+        assert any(w in treatment_text for w in ("highest", "maximum"))
+        assert not any(w in treatment_text for w in ("lowest", "minimum"))

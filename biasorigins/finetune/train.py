@@ -443,9 +443,9 @@ class _Run:
                 decoder_input_ids = unwrapped.get_base_model().prepare_decoder_input_ids_from_labels(
                     labels=batch.targets
                 )
-                logits = model(**batch.inputs, decoder_input_ids=decoder_input_ids).logits[mask]
+                logits = model(**batch.inputs, decoder_input_ids=decoder_input_ids, use_cache=False).logits[mask]
             elif self.use_logits_to_keep:
-                logits = model(**batch.inputs, logits_to_keep=mask).logits
+                logits = model(**batch.inputs, use_cache=False, logits_to_keep=mask).logits
                 if logits.dim() != 2 or logits.shape[0] != int(mask.sum()):
                     raise ConfigError(
                         "this model's forward() treats logits_to_keep differently from transformers>=5; "
@@ -453,7 +453,7 @@ class _Run:
                         f"{type(self.accelerator.unwrap_model(model).get_base_model()).__name__})"
                     )
             else:
-                logits = model(**batch.inputs).logits[mask]
+                logits = model(**batch.inputs, use_cache=False).logits[mask]
         losses = F.cross_entropy(logits.float(), batch.targets[mask], reduction="none")
         return (losses * batch.weights[mask]).sum()
 
@@ -495,9 +495,12 @@ class _Run:
         device = self.accelerator.device
         peft_model.eval()
         with torch.no_grad():
-            alone = [peft_model(input_ids=torch.from_numpy(e.input_ids)[None].to(device)).logits[0] for e in examples]
+            alone = [
+                peft_model(input_ids=torch.from_numpy(e.input_ids)[None].to(device), use_cache=False).logits[0]
+                for e in examples
+            ]
             packed = collate_packed(examples, [1.0, 1.0]).to(device)
-            together = peft_model(**packed.inputs).logits[0]
+            together = peft_model(**packed.inputs, use_cache=False).logits[0]
         peft_model.train()
         if not torch.allclose(torch.cat(alone), together, atol=1e-4, rtol=1e-3):
             raise ConfigError(

@@ -153,7 +153,7 @@ def state_dict_digest(module: Any) -> str:
     for name, tensor in sorted(module.state_dict().items()):
         flat = tensor.detach().to("cpu").contiguous().reshape(-1)
         hasher.update(f"{name}|{flat.dtype}|{tuple(tensor.shape)}|".encode())
-        hasher.update(flat.view(torch.uint8).numpy().tobytes())
+        hasher.update(flat.view(torch.uint8).numpy())  # buffer protocol: no copy
     return hasher.hexdigest()
 
 

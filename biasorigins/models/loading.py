@@ -219,8 +219,6 @@ def _load_config(source: _Source, *, trust_remote_code: bool, revision: str | No
     from transformers import AutoConfig
 
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code, "revision": revision}
-    if source.gguf_file:
-        kwargs["gguf_file"] = source.gguf_file
     try:
         return AutoConfig.from_pretrained(source.location, **kwargs)
     except (OSError, ValueError, KeyError) as error:
@@ -244,7 +242,7 @@ def detect_kind(config: Any) -> ModelKind:
 
 def _prefers_safetensors(source: _Source) -> bool | None:
     """True for local folders holding safetensors; None (transformers' own preference) otherwise."""
-    if source.is_local and not source.gguf_file and any(Path(source.location).glob("*.safetensors")):
+    if source.is_local and any(Path(source.location).glob("*.safetensors")):
         return True
     return None
 
@@ -254,23 +252,39 @@ def _load_weights(source: _Source, config: Any, kind: ModelKind, *, dtype: torch
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
     auto_class = AutoModelForSeq2SeqLM if kind == "seq2seq" else AutoModelForCausalLM
-    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code, "revision": revision, "dtype": dtype}
-    if source.gguf_file:
-        kwargs["gguf_file"] = source.gguf_file
-    else:
-        kwargs["config"] = config
-        use_safetensors = _prefers_safetensors(source)
-        if use_safetensors is not None:
-            kwargs["use_safetensors"] = use_safetensors
-    if device.type != "cpu":
-        kwargs["device_map"] = str(device)
+    kwargs: dict[str, Any] = {"config": config, "trust_remote_code": trust_remote_code, "revision": revision,
+                              "dtype": dtype, **_device_map(device)}
+    use_safetensors = _prefers_safetensors(source)
+    if use_safetensors is not None:
+        kwargs["use_safetensors"] = use_safetensors
     try:
         model = auto_class.from_pretrained(source.location, **kwargs)
     except (OSError, ValueError, KeyError, RuntimeError) as error:
         raise ModelLoadError(_explain_failure(source, "weights", error, trust_remote_code)) from error
-    if source.gguf_file:
-        model = dequantized_copy(model)
     return model.to(device=device, dtype=dtype)
+
+
+def _load_gguf_weights(source: _Source, *, dtype: torch.dtype, device: torch.device, revision: str | None) -> Any:
+    """Load and de-quantize a GGUF model: as a decoder, or as an encoder-decoder if it is one (T5)."""
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    kwargs: dict[str, Any] = {"gguf_file": source.gguf_file, "revision": revision, "dtype": dtype,
+                              **_device_map(device)}
+    try:
+        try:
+            model = AutoModelForCausalLM.from_pretrained(source.location, **kwargs)
+        except ValueError as causal_error:
+            if "Unrecognized configuration class" not in str(causal_error):
+                raise
+            model = AutoModelForSeq2SeqLM.from_pretrained(source.location, **kwargs)
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        raise ModelLoadError(_explain_failure(source, "weights", error, trust_remote_code=False)) from error
+    return dequantized_copy(model).to(device=device, dtype=dtype)
+
+
+def _device_map(device: torch.device) -> dict[str, str]:
+    """Load straight onto accelerators; on CPU the default placement is already right."""
+    return {} if device.type == "cpu" else {"device_map": str(device)}
 
 
 def dequantized_copy(model: Any) -> Any:
@@ -458,10 +472,14 @@ def load_model(
             _require_gguf_package(source)
         target_device = resolve_device(device)
         target_dtype = resolve_dtype(dtype, target_device)
-        config = _load_config(source, trust_remote_code=trust_remote_code, revision=revision)
-        kind = detect_kind(config)
-        loaded_model = _load_weights(source, config, kind, dtype=target_dtype, device=target_device,
-                                     trust_remote_code=trust_remote_code, revision=revision)
+        if source.gguf_file:  # parsing a GGUF file is slow: let the weights load bring the config
+            loaded_model = _load_gguf_weights(source, dtype=target_dtype, device=target_device, revision=revision)
+        else:
+            config = _load_config(source, trust_remote_code=trust_remote_code, revision=revision)
+            loaded_model = _load_weights(source, config, detect_kind(config), dtype=target_dtype,
+                                         device=target_device, trust_remote_code=trust_remote_code,
+                                         revision=revision)
+        kind = detect_kind(loaded_model.config)
         label = name or source.label
 
     loaded_tokenizer, tokenizer_origin = _load_tokenizer(tokenizer, source, trust_remote_code=trust_remote_code,
@@ -518,14 +536,14 @@ def _current_dtype(model: Any) -> torch.dtype:
 
 def _weights_identity(source: _Source, model: Any, revision: str | None) -> str:
     """Identity of the weights: file digests for local sources, id + revision (+ commit) for hub ids."""
+    if not source.is_local:
+        commit = getattr(model.config, "_commit_hash", None)
+        return "hub:" + digest_of([source.location, str(revision), str(commit), str(source.gguf_file)])
+    folder = Path(source.location)
     if source.gguf_file:
-        return "gguf:" + digest_of([source.gguf_file, file_digest(Path(source.location) / source.gguf_file)])
-    if source.is_local:
-        folder = Path(source.location)
-        weight_files = [p.name for p in folder.iterdir() if _defines_weights(p.name)]
-        return "folder:" + folder_digest(folder, only=weight_files)
-    commit = getattr(model.config, "_commit_hash", None)
-    return "hub:" + digest_of([source.location, str(revision), str(commit)])
+        return "gguf:" + digest_of([source.gguf_file, file_digest(folder / source.gguf_file)])
+    weight_files = [p.name for p in folder.iterdir() if _defines_weights(p.name)]
+    return "folder:" + folder_digest(folder, only=weight_files)
 
 
 def _defines_weights(file_name: str) -> bool:

@@ -15,6 +15,7 @@ from biasorigins.biases.confirmation_bias import ConfirmationBias
 from biasorigins.biases.conservatism import Conservatism
 from biasorigins.biases.disposition_effect import DispositionEffect
 from biasorigins.biases.endowment_effect import ASSETS, EndowmentEffect
+from biasorigins.biases.escalation_of_commitment import EscalationOfCommitment
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -194,3 +195,19 @@ def test_endowment_owner_sells_and_non_owner_buys_at_the_same_price():
         assert not any(w in control_text for w in ("highest", "maximum"))
         assert any(w in treatment_text for w in ("highest", "maximum"))
         assert not any(w in treatment_text for w in ("lowest", "minimum"))
+
+
+# -- Escalation of Commitment -------------------------------------------------------------
+def test_escalation_golden():
+    bias = EscalationOfCommitment()
+    case = make_case(bias)
+    assert bias.score(case, {"control": 3, "treatment": 1}) == pytest.approx(0.667, abs=1e-3)
+    assert bias.score(case, {"control": 1, "treatment": 3}) == pytest.approx(-0.667, abs=1e-3)
+
+
+def test_escalation_only_the_decision_maker_changes():
+    for case in cases_of(EscalationOfCommitment()):
+        (own, predecessor), = differing_lines(case)
+        assert "you decided" in own and "your predecessor" in predecessor
+        assert case.conditions["control"].scale.values == tuple(range(-100, 101, 20))
+        assert len([line for line in case.conditions["control"].situation if line.startswith("- ")]) == 2

@@ -206,3 +206,24 @@ def test_planning_fallacy_record_directions_and_random_expectation_per_mode() ->
     assert {case.values["direction"] for case in paper_cases} == {"over"}
     paper = get_bias("planning-fallacy").configured(paper_compatible=True)
     assert exact_random_mean(paper_cases, paper) == pytest.approx(-0.054, abs=0.03)
+
+
+# -- Reactance --------------------------------------------------------------------------------
+
+
+def test_reactance_golden_vector() -> None:
+    bias = get_bias("reactance")
+    assert bias.score(one_case("reactance"), {"control": 3, "treatment": 6}) == pytest.approx(0.5)
+
+
+def test_reactance_only_the_tone_of_the_message_differs() -> None:
+    from biasorigins.biases.reactance import ACTIVITIES
+
+    for case in cases("reactance"):
+        control, treatment = case.conditions["control"].situation, case.conditions["treatment"].situation
+        differing = [i for i, (a, b) in enumerate(zip(control, treatment)) if a != b]
+        assert len(control) == len(treatment) and differing == [2]
+        activity, risks = ACTIVITIES[case.values["activity"]]
+        assert all(risk in control[3] for risk in risks)
+        assert f"{case.values['current_share']}%" in control[0] and activity in case.conditions["control"].question
+        assert "stop" in treatment[2] or "cease" in treatment[2] or "end at once" in treatment[2]

@@ -307,7 +307,7 @@ def _case_arrays(scores: StudyScores, models: Sequence[str], biases: Sequence[st
     arrays = []
     for bias in biases:
         frame = table[table["bias"] == bias]
-        key = frame["scenario"].astype(str) + "\x1f" + frame["case"].astype(str)
+        key = frame["scenario"].fillna("").astype(str) + "\x1f" + frame["case"].fillna("").astype(str)
         wide = frame.assign(key=key).pivot(index="model", columns="key", values="score").reindex(models)
         arrays.append(wide.to_numpy(dtype=float))
     return arrays

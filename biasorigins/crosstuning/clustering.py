@@ -91,9 +91,11 @@ def permutation_test(
         raise ConfigError(f"permutation unit must be 'cell' or 'model', not {unit!r}")
     observed = cluster_indices(D2, labels[None])
     null = cluster_indices(D2, labellings)
-    canonical_observed = canonical_labels(labels)
-    same_partition = np.array([np.array_equal(canonical_labels(row), canonical_observed) for row in labellings])
-    p_min = same_partition.sum() / len(labellings) if exact else 1 / (len(labellings) + 1)
+    if exact:  # labellings that give the observed partition (e.g. its mirror image) tie with it
+        canonical_observed = canonical_labels(labels)
+        p_min = sum(np.array_equal(canonical_labels(row), canonical_observed) for row in labellings) / len(labellings)
+    else:
+        p_min = 1 / (len(labellings) + 1)
     rows = []
     for index, alternative in INDEX_DIRECTIONS.items():
         value = float(observed[index][0])

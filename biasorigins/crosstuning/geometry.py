@@ -90,8 +90,9 @@ def cluster_indices(D2: np.ndarray, labellings: np.ndarray) -> dict[str, np.ndar
     silhouette = s.mean(axis=1)
 
     # within-group sums of squared distances: G2[p, g, h] = sum_{i in g, j in h} D2_ij
-    G2 = np.einsum("pig,ij,pjh->pgh", L, D2, L)
-    within_pairs = np.einsum("pgg->pg", G2)  # sum over ordered pairs in g
+    D2L = D2 @ L
+    G2 = np.matmul(L.transpose(0, 2, 1), D2L)
+    within_pairs = np.diagonal(G2, axis1=1, axis2=2)  # sum over ordered pairs in g
     within_ss = (within_pairs / (2 * sizes)).sum(axis=1)
     total_ss = D2.sum() / (2 * n)
     between_ss = total_ss - within_ss
@@ -100,7 +101,7 @@ def cluster_indices(D2: np.ndarray, labellings: np.ndarray) -> dict[str, np.ndar
 
     # Davies-Bouldin from distances to centroids: ||x_i - c_g||^2 = mean_j D2_ij - within_pairs_g / (2 n_g^2)
     spread_term = within_pairs / (2 * sizes**2)  # P x G
-    point_to_centroid = np.sqrt(np.maximum(D2 @ L / sizes[:, None, :] - spread_term[:, None, :], 0.0))
+    point_to_centroid = np.sqrt(np.maximum(D2L / sizes[:, None, :] - spread_term[:, None, :], 0.0))
     scatter = (point_to_centroid * L).sum(axis=1) / sizes  # P x G
     centroid_d2 = G2 / (sizes[:, :, None] * sizes[:, None, :]) - spread_term[:, :, None] - spread_term[:, None, :]
     centroid_d = np.sqrt(np.maximum(centroid_d2, 0.0))
@@ -110,7 +111,7 @@ def cluster_indices(D2: np.ndarray, labellings: np.ndarray) -> dict[str, np.ndar
     davies = ratio.max(axis=2).mean(axis=1)
 
     # mean distances over unordered pairs
-    same = np.einsum("pig,pjg->pij", L, L).astype(bool)
+    same = np.matmul(L, L.transpose(0, 2, 1)) > 0.5
     upper = np.triu(np.ones((n, n), dtype=bool), k=1)
     same_pairs = same & upper
     diff_pairs = ~same & upper

@@ -227,3 +227,25 @@ def test_reactance_only_the_tone_of_the_message_differs() -> None:
         assert all(risk in control[3] for risk in risks)
         assert f"{case.values['current_share']}%" in control[0] and activity in case.conditions["control"].question
         assert "stop" in treatment[2] or "cease" in treatment[2] or "end at once" in treatment[2]
+
+
+# -- Risk Compensation ------------------------------------------------------------------------
+
+
+def test_risk_compensation_golden_vector() -> None:
+    bias = get_bias("risk-compensation")
+    assert bias.score(one_case("risk-compensation"), {"control": 3, "treatment": 6}) == pytest.approx(0.5)
+
+
+def test_risk_compensation_samples_risks_on_the_spec_grid() -> None:
+    pairs = set()
+    for case in cases("risk-compensation", 1000):
+        risk, reduction = case.values["risk"], case.values["reduction"]
+        assert risk in range(20, 100, 10) and reduction in range(10, risk, 10)
+        assert case.values["new_risk"] == risk - reduction
+        assert f"{risk}%" in situation(case, "control") and f"{risk - reduction}%" not in situation(case, "control")
+        assert f"from {risk}% to {risk - reduction}%" in situation(case, "treatment")
+        pairs.add((risk, reduction))
+    assert len(pairs) == sum(r // 10 - 1 for r in range(20, 100, 10))  # every (r, d) pair occurs
+    info = get_bias("risk-compensation").info
+    assert any("rational" in confound for confound in info.confounds)

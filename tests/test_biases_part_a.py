@@ -16,6 +16,7 @@ from biasorigins.biases.conservatism import Conservatism
 from biasorigins.biases.disposition_effect import DispositionEffect
 from biasorigins.biases.endowment_effect import ASSETS, EndowmentEffect
 from biasorigins.biases.escalation_of_commitment import EscalationOfCommitment
+from biasorigins.biases.fundamental_attribution_error import ACTS, COLLEAGUES, FundamentalAttributionError
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -211,3 +212,28 @@ def test_escalation_only_the_decision_maker_changes():
         assert "you decided" in own and "your predecessor" in predecessor
         assert case.conditions["control"].scale.values == tuple(range(-100, 101, 20))
         assert len([line for line in case.conditions["control"].situation if line.startswith("- ")]) == 2
+
+
+# -- Fundamental Attribution Error --------------------------------------------------------
+@pytest.mark.parametrize(("dispositional_is_a", "c", "t", "expected"), [(True, 3, 1, 0.667), (False, 3, 5, 0.4)])
+def test_fundamental_attribution_golden(dispositional_is_a, c, t, expected):
+    bias = FundamentalAttributionError()
+    case = make_case(bias, dispositional_is_a=dispositional_is_a)
+    assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_fundamental_attribution_same_act_and_reasons_for_you_and_the_colleague():
+    cases = cases_of(FundamentalAttributionError(), n=80)
+    assert {case.values["dispositional_is_a"] for case in cases} == {True, False}
+    pronouns = {name: (subj, poss) for name, subj, poss in COLLEAGUES}
+    for case in cases:
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        name = case.values["colleague"]
+        subj, poss = pronouns[name]
+        assert name not in " ".join(control.situation) and name in treatment.situation[1]
+        act = ACTS[case.values["act"]]
+        dispositional, situational = (3, 4) if case.values["dispositional_is_a"] else (4, 3)
+        for line, kind in ((dispositional, "dispositional"), (situational, "situational")):
+            you, them = (text.format(n=case.values["n"], name=name, subj=subj, poss=poss) for text in act[kind])
+            assert control.situation[line].split(": ", 1)[1] == f"{you[0].upper()}{you[1:]}."
+            assert treatment.situation[line].split(": ", 1)[1] == f"{them[0].upper()}{them[1:]}."

@@ -249,3 +249,23 @@ def test_risk_compensation_samples_risks_on_the_spec_grid() -> None:
     assert len(pairs) == sum(r // 10 - 1 for r in range(20, 100, 10))  # every (r, d) pair occurs
     info = get_bias("risk-compensation").info
     assert any("rational" in confound for confound in info.confounds)
+
+
+# -- Self-Serving Bias ------------------------------------------------------------------------
+
+
+def test_self_serving_bias_golden_vector() -> None:
+    bias = get_bias("self-serving-bias")
+    assert bias.score(one_case("self-serving-bias"), {"control": 5, "treatment": 1}) == pytest.approx(0.8)
+
+
+def test_self_serving_bias_control_fails_and_treatment_succeeds_at_the_same_task() -> None:
+    from biasorigins.biases.self_serving_bias import TASKS
+
+    for case in cases("self-serving-bias"):
+        control, treatment = situation(case, "control"), situation(case, "treatment")
+        assert "failed" in control and "succeeded" not in control
+        assert "succeeded" in treatment and "failed" not in treatment
+        task = TASKS[case.values["task"]][0].split("{")[0]
+        assert task in control and task in treatment
+        assert case.conditions["control"].situation[:2] == case.conditions["treatment"].situation[:2]

@@ -35,7 +35,7 @@ def llama(reference_dir: Path) -> StudyScores:
 
 @pytest.fixture(scope="module")
 def full_clustering(full: StudyScores):
-    return analyze_clustering(full, n_permutations=999, n_restarts=200, n_random=100, seed=0)
+    return analyze_clustering(full, n_permutations=499, n_restarts=100, n_random=100, seed=0)
 
 
 def test_full_table_is_read_with_the_paper_labels(full: StudyScores) -> None:

@@ -1,0 +1,140 @@
+"""analyze_scores end to end on simulated case-level scores: determinism, skips, figures and the report."""
+
+from __future__ import annotations
+
+import re
+import sys
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from biasorigins.crosstuning import StudyAnalysis, StudyScores, analyze_scores
+from biasorigins.crosstuning.simulation import simulate_scores
+from biasorigins.errors import ConfigError
+
+FAST = {"n_permutations": 49, "n_bootstrap": 100, "n_restarts": 10}
+
+
+def _study_table() -> pd.DataFrame:
+    """2 x 2 x 3 seeds, 6 biases, 12 cases in 3 scenarios each, plus an unseeded reference model."""
+    table = simulate_scores(backbones=2, datasets=2, seeds=3, biases=6, backbone_sd=0.25, seed_sd=0.05,
+                            cases=12, case_sd=0.2, seed=4)
+    table["scenario"] = "scenario " + (table["case"].str[-3:].astype(int) % 3).astype(str)
+    reference = table[table["model"] == "B1-D1-Seed-0"].copy()
+    reference["model"], reference["seed"] = "B1-D1", None
+    reference["score"] = np.clip(reference["score"] + 0.05, -1, 1)
+    return pd.concat([table, reference], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def scores() -> StudyScores:
+    return StudyScores.load(_study_table())
+
+
+@pytest.fixture(scope="module")
+def analysis(scores: StudyScores) -> StudyAnalysis:
+    return analyze_scores(scores, seed=3, **FAST)
+
+
+def test_every_analysis_runs_at_both_levels(analysis: StudyAnalysis) -> None:
+    assert set(analysis.clustering) == {"bias", "scenario"}
+    assert analysis.randomness is not None and analysis.attribution is not None and not analysis.skipped
+    assert analysis.randomness.reference_summary["reference_model"].tolist() == ["B1-D1"]
+    assert analysis.attribution.n_models == 12  # the reference model is not a seed replicate
+    assert analysis.clustering["bias"].n_models == 13
+    assert analysis.clustering["scenario"].n_features == 18
+    summaries = analysis.summaries()
+    assert "backbone" in summaries["clustering (bias level)"]
+    assert summaries["attribution"].startswith("Across 6 biases and 12 models")
+    assert all(text.endswith(".") for text in summaries.values())
+    assert analysis.attribution.pooled.set_index("term")["share"].idxmax() == "backbone"
+
+
+def _all_tables(analysis: StudyAnalysis) -> dict[str, pd.DataFrame]:
+    return {f"{name}/{table}": frame for name, result in analysis.results().items()
+            for table, frame in result.tables().items()}
+
+
+def test_same_seed_same_analysis_other_seed_other_draws(scores: StudyScores, analysis: StudyAnalysis) -> None:
+    again = _all_tables(analyze_scores(scores, seed=3, **FAST))
+    for name, frame in _all_tables(analysis).items():
+        pd.testing.assert_frame_equal(frame, again[name], obj=name)
+    other = analyze_scores(scores, seed=4, **FAST).attribution.bootstrap
+    assert not other.equals(analysis.attribution.bootstrap)
+
+
+def test_study_scores_methods_delegate(scores: StudyScores) -> None:
+    assert scores.randomness().groups.shape[0] == 4
+    assert scores.clustering(level="scenario", n_permutations=9, n_restarts=3).level == "scenario"
+    assert scores.attribution(n_permutations=9, n_bootstrap=20).n_biases == 6
+    assert isinstance(scores.analyze(levels=["bias"], **FAST), StudyAnalysis)
+
+
+def test_designs_that_do_not_allow_an_analysis_are_skipped_with_reasons() -> None:
+    one_dataset = simulate_scores(backbones=2, datasets=1, seeds=2, biases=4, seed=0)
+    analysis = analyze_scores(one_dataset, **FAST)
+    assert analysis.randomness is not None
+    assert "two datasets" in analysis.skipped["clustering (bias level)"]
+    assert "two instruction datasets" in analysis.skipped["attribution"]
+    no_seeds = simulate_scores(backbones=2, datasets=2, seeds=1, biases=4, seed=0)
+    skipped = analyze_scores(no_seeds, **FAST).skipped
+    assert "at least two seeds" in skipped["randomness"] and "replicates" in skipped["attribution"]
+
+
+def test_report_writes_html_with_embedded_figures_and_a_markdown_twin(analysis: StudyAnalysis, tmp_path: Path) -> None:
+    path = analysis.report(tmp_path / "out" / "study.html", title="Simulated study")
+    html = path.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<title>Simulated study</title>" in html
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 6  # variability, 2 x (PCA, cosine), attribution
+    for sentence in analysis.summaries().values():
+        assert escape(sentence) in html
+    markdown = path.with_suffix(".md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+    assert len(images) == 6 and all((path.parent / image).is_file() for image in images)
+    assert "| group | backbone | data |" in markdown
+    bare = analysis.report(tmp_path / "bare.html", figures=False)
+    assert "data:image/png" not in bare.read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\.html"):
+        analysis.report(tmp_path / "study.pdf")
+
+
+def test_figures_are_labelled(analysis: StudyAnalysis) -> None:
+    from biasorigins.crosstuning.plots import attribution_bars, pca_scatter, seed_variability_bars, similarity_heatmap
+
+    pca = pca_scatter(analysis.clustering["bias"])
+    ax = pca.axes[0]
+    assert re.fullmatch(r"PC1 \(\d+\.\d% of variance\)", ax.get_xlabel())
+    assert re.fullmatch(r"PC2 \(\d+\.\d% of variance\)", ax.get_ylabel())
+    assert [legend.get_title().get_text() for legend in pca.legends] == ["backbone", "instruction data"]
+    assert [t.get_text() for t in pca.legends[0].get_texts()] == ["B1", "B2"]
+    heatmap = similarity_heatmap(analysis.clustering["bias"]).axes[0]
+    models = list(analysis.clustering["bias"].similarity.index)
+    assert [t.get_text() for t in heatmap.get_yticklabels()] == models
+    assert [t.get_text() for t in heatmap.get_xticklabels()] == models
+    bars = attribution_bars(analysis.attribution)
+    labels = [t.get_text() for t in bars.axes[0].get_yticklabels()]
+    assert labels[-1] == "POOLED (all biases)" and len(labels) == 7
+    assert [t.get_text() for t in bars.legends[0].get_texts()] == ["backbone", "instruction data", "backbone x data",
+                                                                   "seed (residual)"]
+    variability = seed_variability_bars(analysis.randomness).axes[0]
+    assert [t.get_text() for t in variability.get_xticklabels()] == ["B1-D1", "B1-D2", "B2-D1", "B2-D2"]
+    assert variability.get_ylabel() == "standard deviation across seeds"
+
+
+def test_missing_matplotlib_names_the_extra(analysis: StudyAnalysis, monkeypatch: pytest.MonkeyPatch) -> None:
+    from biasorigins.crosstuning.plots import PlotDependencyError, pca_scatter
+
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(PlotDependencyError, match=r"pip install biasorigins\[plots\]"):
+        pca_scatter(analysis.clustering["bias"])
+
+
+def test_results_print_their_summary_and_tables(analysis: StudyAnalysis) -> None:
+    text = str(analysis.attribution)
+    assert text.startswith(analysis.attribution.summary) and "[permanova]" in text
+    assert list(analysis.attribution.tables()) == ["anova", "shares", "pooled", "permanova", "bootstrap",
+                                                   "bootstrap_shares"]
+    assert "attribution:" in str(analysis)

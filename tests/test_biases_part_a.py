@@ -17,6 +17,7 @@ from biasorigins.biases.disposition_effect import DispositionEffect
 from biasorigins.biases.endowment_effect import ASSETS, EndowmentEffect
 from biasorigins.biases.escalation_of_commitment import EscalationOfCommitment
 from biasorigins.biases.fundamental_attribution_error import ACTS, COLLEAGUES, FundamentalAttributionError
+from biasorigins.biases.halo_effect import HaloEffect
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -237,3 +238,24 @@ def test_fundamental_attribution_same_act_and_reasons_for_you_and_the_colleague(
             you, them = (text.format(n=case.values["n"], name=name, subj=subj, poss=poss) for text in act[kind])
             assert control.situation[line].split(": ", 1)[1] == f"{you[0].upper()}{you[1:]}."
             assert treatment.situation[line].split(": ", 1)[1] == f"{them[0].upper()}{them[1:]}."
+
+
+# -- Halo Effect --------------------------------------------------------------------------
+@pytest.mark.parametrize(("perception", "c", "t", "expected"), [("positive", 3, 1, 0.667), ("negative", 3, 5, 0.4)])
+def test_halo_golden(perception, c, t, expected):
+    bias = HaloEffect()
+    case = make_case(bias, perception=perception)
+    assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_halo_cue_is_about_another_feature_than_the_question():
+    cases = cases_of(HaloEffect(), n=80)
+    assert {case.values["perception"] for case in cases} == {"positive", "negative"}
+    for case in cases:
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        feature_a, feature_b = case.values["feature_a"], case.values["feature_b"]
+        assert feature_a != feature_b
+        cue = next(line for line in treatment.situation if line not in control.situation)
+        assert len(treatment.situation) == len(control.situation) + 1
+        assert feature_a in cue and feature_b not in cue
+        assert feature_b in control.question and control.question == treatment.question

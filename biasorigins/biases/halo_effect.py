@@ -1,0 +1,152 @@
+"""Halo effect: one good or bad trait colours the judgement of unrelated traits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
+from biasorigins.biases._common import fill, scenario_slots, seven_point
+from biasorigins.metrics import ratio_scale_score
+from biasorigins.records import Condition, TestCase
+from biasorigins.scenarios import Scenario
+
+PERCEPTIONS = ("positive", "negative")
+
+# Business purchases: (what is bought, short name, independent features; two are drawn per case).
+PURCHASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("new laptops for your {team}", "laptops", ("battery life", "screen quality", "keyboard comfort", "after-sales support", "build quality")),
+    ("new office chairs for your {team}", "chairs", ("look", "comfort over a long working day", "durability", "ease of adjustment", "delivery and assembly service")),
+    ("a video-conferencing system for the meeting rooms", "video-conferencing system", ("sound quality", "picture quality", "ease of setup", "reliability", "customer support")),
+    ("project-management software for your {team}", "project-management software", ("user interface", "reliability", "speed", "data security", "customer support")),
+    ("a set of company cars", "company cars", ("fuel economy", "comfort", "safety equipment", "reliability", "service network")),
+    ("a customer-relationship management system", "customer-relationship management system", ("ease of use", "reporting features", "data security", "integration with other tools", "customer support")),
+    ("multifunction printers for the offices", "printers", ("print quality", "energy efficiency", "reliability", "ease of use", "running costs")),
+    ("a cloud storage service for company files", "cloud storage service", ("upload speed", "security", "reliability", "user interface", "customer support")),
+    ("smartphones for your field staff", "smartphones", ("camera quality", "battery life", "durability", "screen quality", "software updates")),
+)
+
+BRANDS: tuple[str, ...] = ("Novatek", "Brandel", "Corvia", "Zentro", "Altima", "Quorra", "Velmont", "Ostrel", "Pyxis", "Lunaris")
+
+# Each variant: shared lines, the cue line (treatment only, before the last shared line) with its
+# (positive, negative) wording, and the question.
+_VARIANTS: dict[str, dict] = {
+    "first-order": {
+        "situation": (
+            "you are the {position} at {a_organization}.",
+            "your company plans to buy {purchase} from {brand}, a brand it has never bought from before; the budget is ${budget},000.",
+            "you have to sign off the order this week.",
+        ),
+        "cue": "other business buyers view the {feature_a} of {brand}'s {noun} very {view}.",
+        "views": ("positively", "negatively"),
+        "question": "How do you expect the {feature_b} of {brand}'s {noun} to be?",
+    },
+    "tender": {
+        "situation": (
+            "as the {position} at {a_organization}, you are running a tender, worth about ${budget},000, for {purchase}.",
+            "the most promising offer comes from {brand}, whose products your company has not used before.",
+            "before you decide, you want to form a view of the offer.",
+        ),
+        "cue": "a recent test in a trade magazine rated the {feature_a} of {brand}'s {noun} as {view}.",
+        "views": ("excellent", "very poor"),
+        "question": "What do you expect the {feature_b} of {brand}'s {noun} to be like?",
+    },
+    "budget-approval": {
+        "situation": (
+            "you work as the {position} at {a_organization}, which sells {product}.",
+            "you are asked to approve ${budget},000 for {purchase} from {brand}.",
+            "you know little else about {brand} so far.",
+        ),
+        "cue": "colleagues at other companies describe the {feature_a} of {brand}'s {noun} as {view}.",
+        "views": ("outstanding", "dreadful"),
+        "question": "How would you rate the {feature_b} of {brand}'s {noun}?",
+    },
+    "pilot-order": {
+        "situation": (
+            "you are the {position} at {a_organization}, and you are deciding {decision}.",
+            "separately, you are placing a pilot order for {purchase} from {brand}, worth ${budget},000.",
+            "you need to note your expectations before the pilot starts.",
+        ),
+        "cue": "online reviews by business customers call the {feature_a} of {brand}'s {noun} {view}.",
+        "views": ("superb", "terrible"),
+        "question": "How good do you expect the {feature_b} of {brand}'s {noun} to be?",
+    },
+}
+
+SCALE = seven_point("Very good", "Good", "Somewhat good", "Neither good nor bad", "Somewhat bad", "Bad", "Very bad")
+
+
+class HaloEffect(Bias):
+    """Simple contrast with a sampled sign: the treatment adds that one feature of a product is seen
+    very positively (or very negatively); both ask about an unrelated feature.
+
+    Score (Malberg et al.): k = +1 for a positive cue, -1 for a negative one; x = 0 on the scale
+    "Very good ... Very bad". Positive when the unrelated feature is judged in the direction of the cue.
+    """
+
+    info = BiasInfo(
+        slug="halo-effect",
+        title="Halo Effect",
+        definition="An overall impression from one trait spills over onto judgements of unrelated traits.",
+        citation="Thorndike (1920); Nisbett & Wilson (1977); test design after Malberg et al. (2024)",
+        design="contrast",
+        expected_direction="an unrelated feature is judged better after praise, and worse after criticism, of another feature",
+        confounds=(
+            "features of one product are rarely fully independent: good reviews of one feature are weak evidence of "
+            "good engineering overall, so some spill-over can be rational",
+        ),
+        aliases=("halo", "halo error"),
+    )
+
+    def generate(self, scenario: Scenario, rng: np.random.Generator, index: int) -> CaseContent:
+        variant = pick(rng, sorted(_VARIANTS))
+        perception = pick(rng, PERCEPTIONS)
+        purchase_index = int(rng.integers(len(PURCHASES)))
+        purchase, noun, features = PURCHASES[purchase_index]
+        feature_a, feature_b = (features[int(i)] for i in rng.choice(len(features), size=2, replace=False))
+        brand = pick(rng, BRANDS)
+        budget = int(rng.integers(2, 41)) * 5
+        template = _VARIANTS[variant]
+        slots = {
+            **scenario_slots(scenario), "brand": brand, "noun": noun, "budget": f"{budget:,}",
+            "feature_a": feature_a, "feature_b": feature_b, "view": template["views"][PERCEPTIONS.index(perception)],
+        }
+        slots["purchase"] = purchase.format(**slots)
+        shared = list(template["situation"])
+        treated = [*shared[:-1], template["cue"], shared[-1]]
+        question = template["question"].format(**slots)
+        return CaseContent(
+            conditions={
+                "control": Condition(situation=fill(shared, **slots), question=question, scale=SCALE),
+                "treatment": Condition(situation=fill(treated, **slots), question=question, scale=SCALE),
+            },
+            values={
+                "perception": perception,
+                "purchase": purchase_index,
+                "feature_a": feature_a,
+                "feature_b": feature_b,
+                "brand": brand,
+                "budget_thousands": budget,
+                "k": 1 if perception == "positive" else -1,
+                "x": 0,
+            },
+            variant=variant,
+        )
+
+    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
+        if not answers_complete(answers, "control", "treatment"):
+            return None
+        k = 1 if case.values["perception"] == "positive" else -1
+        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=k)
+
+    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
+        shift = 1 + int(rng.integers(0, 2))
+        if case.values["perception"] == "positive":
+            control = int(rng.integers(2, 6))
+            return {"control": control, "treatment": max(0, control - shift)}
+        control = int(rng.integers(1, 5))
+        return {"control": control, "treatment": min(6, control + shift)}
+
+
+BIASES = (HaloEffect(),)

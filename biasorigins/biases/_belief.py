@@ -1,0 +1,174 @@
+"""The belief-bias test shared by the valid-syllogism and invalid-syllogism plugins."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from biasorigins.bias import BiasInfo, CaseContent, pick
+from biasorigins.biases._proportions import DifferenceOfProportionsBias, shown_first
+from biasorigins.biases._syllogisms import (
+    INVALID_FORMS,
+    VALID_FORMS,
+    WORLD,
+    Form,
+    nonsense_terms,
+    real_terms,
+    render_statement,
+)
+from biasorigins.records import AnswerScale, Condition, TestCase
+from biasorigins.scenarios import Scenario
+
+CONDITIONS = ("nonsense", "believable", "unbelievable")
+PREMISE_ORDERS = ("major-first", "minor-first")
+SCALE = AnswerScale(options=("Valid", "Invalid"))
+ACCEPT, REJECT = 0, 1
+
+# Each variant: intro line, the prefixes of premise 1, premise 2 and conclusion, and the question.
+_VARIANTS: dict[str, dict] = {
+    "argument": {
+        "intro": "Here is an argument with two premises and a conclusion.",
+        "lines": ("Premise 1: {first}.", "Premise 2: {second}.", "Conclusion: {conclusion}."),
+        "question": "Is the argument logically valid or invalid?",
+    },
+    "statements": {
+        "intro": "Read the two statements and the conclusion someone drew from them.",
+        "lines": ("First statement: {first}.", "Second statement: {second}.", "Conclusion drawn: {conclusion}."),
+        "question": "Judge only the reasoning: is it valid, so that the conclusion must be true whenever both "
+        "statements are true, or invalid?",
+    },
+    "assume-true": {
+        "intro": "Assume that the following two statements are true.",
+        "lines": ("{first}.", "{second}.", "Someone concludes: {conclusion}."),
+        "question": "Given only these two statements, is the conclusion logically valid or invalid?",
+    },
+    "exercise": {
+        "intro": "A student wrote the following argument in a logic exercise.",
+        "lines": ("{first}.", "{second}.", "Therefore, {conclusion_lower}."),
+        "question": "Is the student's argument valid or invalid?",
+    },
+    "puzzle": {
+        "intro": "Logic puzzle.",
+        "lines": ("Fact 1: {first}.", "Fact 2: {second}.", "Claim: {conclusion}."),
+        "question": "Does the claim follow logically from the two facts (valid) or not (invalid)?",
+    },
+}
+
+
+class BeliefBias(DifferenceOfProportionsBias):
+    """Belief bias on syllogisms of one validity (Evans et al. 1983; design of Itzhak et al. 2024).
+
+    A case is one logical form (of the plugin's validity) in one premise order, shown with
+    three contents: nonsense pseudo-words (the neutral baseline), real-world terms with a
+    believable conclusion and real-world terms with an unbelievable conclusion. Scale:
+    index 0 = "Valid" (accept), index 1 = "Invalid" (reject).
+
+    Scores, as in the original (acceptance rate = share of "Valid" answers):
+
+    - valid syllogisms: acceptance(nonsense) - acceptance(real, unbelievable), i.e. per case
+      reject(unbelievable) - reject(nonsense): positive when a valid argument is rejected
+      because its conclusion is false in the world;
+    - invalid syllogisms: acceptance(real, believable) - acceptance(nonsense): positive when
+      an invalid argument is accepted because its conclusion is true in the world.
+
+    The other real-world condition (valid-believable, invalid-unbelievable) is asked too but
+    not scored, as in the original; with both plugins the full 2x2 design (validity x
+    believability) is available in the decision table, e.g. for the standard belief index.
+    """
+
+    hit_key = "hit_index"
+
+    def __init__(self, info: BiasInfo, forms: tuple[Form, ...], *, paper_compatible: bool = False) -> None:
+        super().__init__(paper_compatible=paper_compatible)
+        self.info = info
+        self.forms = forms
+        self.valid = forms[0].valid
+        self.design_factors = {
+            "form": tuple(f.name for f in forms),
+            "premise_order": PREMISE_ORDERS,
+            "valid_shown": ("first", "second"),
+        }
+
+    @property
+    def compared_conditions(self) -> tuple[str, str]:
+        return ("unbelievable", "nonsense") if self.valid else ("believable", "nonsense")
+
+    def generate(self, scenario: Scenario, rng: np.random.Generator, index: int) -> CaseContent:
+        variant = sorted(_VARIANTS)[int(rng.integers(len(_VARIANTS)))]
+        form = pick(rng, self.forms)
+        order = pick(rng, PREMISE_ORDERS)
+        entry = int(rng.integers(len(WORLD)))
+        believable, true_b = real_terms(form, True, entry, rng)
+        unbelievable, true_u = real_terms(form, False, entry, rng)
+        contents = {"nonsense": nonsense_terms(rng), "believable": believable, "unbelievable": unbelievable}
+        template = _VARIANTS[variant]
+        premises = (form.major, form.minor) if order == "major-first" else (form.minor, form.major)
+
+        def condition(terms: dict[str, str]) -> Condition:
+            conclusion = render_statement(form.conclusion, terms)
+            slots = {
+                "first": render_statement(premises[0], terms),
+                "second": render_statement(premises[1], terms),
+                "conclusion": conclusion,
+                "conclusion_lower": conclusion[:1].lower() + conclusion[1:],
+            }
+            lines = (template["intro"], *(line.format(**slots) for line in template["lines"]))
+            return Condition(situation=lines, question=template["question"], scale=SCALE)
+
+        return CaseContent(
+            conditions={name: condition(contents[name]) for name in CONDITIONS},
+            values={
+                "form": form.name,
+                "valid": form.valid,
+                "premise_order": order,
+                "world_entry": entry,
+                "terms": contents,
+                "true_premises": {"believable": true_b, "unbelievable": true_u},
+                "accept_index": ACCEPT,
+                "hit_index": REJECT if form.valid else ACCEPT,
+            },
+            variant=variant,
+        )
+
+    def design_cell(self, case: TestCase) -> dict[str, str]:
+        return {
+            "form": str(case.values["form"]),
+            "premise_order": str(case.values["premise_order"]),
+            "valid_shown": "first" if shown_first(case, "nonsense", ACCEPT) else "second",
+        }
+
+    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
+        # Real content: accepts believable and rejects unbelievable conclusions whatever the logic.
+        # Nonsense content: no beliefs to lean on, so mostly the logically correct answer.
+        def answer(accept_probability: float) -> int:
+            return ACCEPT if rng.random() < accept_probability else REJECT
+
+        return {
+            "nonsense": answer(0.8 if case.values["valid"] else 0.2),
+            "believable": answer(0.9),
+            "unbelievable": answer(0.1),
+        }
+
+
+def belief_info(valid: bool, undecided_rule: str) -> BiasInfo:
+    """Metadata of the valid- or invalid-syllogism plugin."""
+    kind = "valid" if valid else "invalid"
+    return BiasInfo(
+        slug=f"belief-bias-{kind}",
+        title=f"Belief Bias ({kind} syllogisms)",
+        definition="Judgements of logical validity are swayed by whether the conclusion is believable.",
+        citation="Evans, Barston & Pollard (1983); Dasgupta et al. (2022); test design after Itzhak et al. (2024)",
+        design="difference of proportions",
+        expected_direction=(
+            "valid arguments with an unbelievable conclusion are accepted less often than the same forms with "
+            "nonsense words" if valid else
+            "invalid arguments with a believable conclusion are accepted more often than the same forms with "
+            "nonsense words"
+        ),
+        conditions=CONDITIONS,
+        confounds=(
+            "real-world and nonsense content differ in more than believability (familiar words), as in the original "
+            "design; the unscored real-world condition allows a within-content comparison",
+            undecided_rule,
+        ),
+        aliases=(f"belief {kind}", f"belief bias {kind}"),
+    )

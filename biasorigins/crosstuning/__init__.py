@@ -18,6 +18,7 @@ from biasorigins.crosstuning.results import (
     StudyAnalysis,
 )
 from biasorigins.crosstuning.scores import PAPER_REFERENCE_MODELS, StudyScores, parse_model_name
+from biasorigins.crosstuning.simulation import simulate_scores
 from biasorigins.crosstuning.stats import benjamini_hochberg
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "parse_model_name",
     "permanova",
     "principal_components",
+    "simulate_scores",
 ]

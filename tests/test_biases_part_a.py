@@ -18,6 +18,7 @@ from biasorigins.biases.endowment_effect import ASSETS, EndowmentEffect
 from biasorigins.biases.escalation_of_commitment import EscalationOfCommitment
 from biasorigins.biases.fundamental_attribution_error import ACTS, COLLEAGUES, FundamentalAttributionError
 from biasorigins.biases.halo_effect import HaloEffect
+from biasorigins.biases.hindsight_bias import HindsightBias
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -259,3 +260,23 @@ def test_halo_cue_is_about_another_feature_than_the_question():
         assert len(treatment.situation) == len(control.situation) + 1
         assert feature_a in cue and feature_b not in cue
         assert feature_b in control.question and control.question == treatment.question
+
+
+# -- Hindsight Bias -----------------------------------------------------------------------
+@pytest.mark.parametrize(("c", "t", "expected"), [(5, 7, 0.667), (5, 5, 0.0), (7, 5, -0.667)])
+def test_hindsight_golden(c, t, expected):
+    bias = HindsightBias()
+    case = make_case(bias, true_change=30, true_position=8)
+    assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_hindsight_reference_position_follows_the_sampled_truth():
+    cases = cases_of(HindsightBias(), n=200)
+    changes = [case.values["true_change"] for case in cases]
+    assert -49 <= min(changes) < 0 < max(changes) <= 49
+    for case in cases:
+        change = case.values["true_change"]
+        assert case.values["true_position"] == round(change / 10) + 5
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        assert treatment.situation[:-1] == control.situation
+        assert (f"{abs(change)}%" in treatment.situation[-1]) == (change != 0)

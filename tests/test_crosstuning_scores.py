@@ -98,6 +98,16 @@ def test_long_table_aliases_levels_and_plain_case_means() -> None:
     assert scores.models["seed"].tolist() == ["0", "1", "0"]
 
 
+def test_scenario_level_leaves_out_biases_without_scenarios() -> None:
+    table = _long_cases()
+    extra = table[table["bias"] == "x"].drop_duplicates("model").assign(bias="certainty", scenario_id=None,
+                                                                         case_id=None, score=0.4)
+    scores = StudyScores.load(pd.concat([table, extra], ignore_index=True))
+    assert scores.biases == ["x", "y", "certainty"]
+    assert scores.matrix("bias").shape == (3, 3)
+    assert list(scores.matrix("scenario").columns) == ["x_s1", "x_s2", "y_s1", "y_s2"]
+
+
 def test_nan_case_scores_are_ignored_but_empty_cells_are_reported() -> None:
     table = _long_cases()
     table.loc[(table["model"] == "a") & (table["bias"] == "x") & (table["scenario_id"] == "s2"), "score"] = np.nan

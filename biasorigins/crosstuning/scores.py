@@ -439,14 +439,22 @@ class StudyScores:
         """Long scores aggregated to ``level``: mean over the valid rows below it (NaN scores ignored).
 
         At ``"bias"`` level the score of (model, bias) is the plain mean of its case scores (the paper's
-        definition), or the mean of scenario means when only scenario-level scores were given.
+        definition), or the mean of scenario means when only scenario-level scores were given. At
+        ``"scenario"`` level, biases scored without scenarios (such as Certainty) are left out.
         """
         if level not in ("bias", "scenario"):
             raise ConfigError(f"level must be 'bias' or 'scenario', not {level!r}")
         if level == "scenario" and not self.has_scenarios:
             raise ConfigError("scenario-level analysis needs scores per scenario; this table has bias-level scores only")
         keys = ["model", "bias"] + (["scenario"] if level == "scenario" else [])
-        grouped = self._table.groupby(keys, sort=False, dropna=False)["score"].mean().reset_index()
+        table = self._table
+        if level == "scenario":
+            unscenarioed = table["scenario"].isna()
+            if unscenarioed.any():
+                logger.info("scenario level leaves out biases scored without scenarios: %s",
+                            sorted(table.loc[unscenarioed, "bias"].unique()))
+                table = table[~unscenarioed]
+        grouped = table.groupby(keys, sort=False, dropna=False)["score"].mean().reset_index()
         return grouped.merge(self._models, on="model", how="left")
 
     def features(self, level: Level = "bias") -> pd.DataFrame:

@@ -269,3 +269,28 @@ def test_self_serving_bias_control_fails_and_treatment_succeeds_at_the_same_task
         task = TASKS[case.values["task"]][0].split("{")[0]
         assert task in control and task in treatment
         assert case.conditions["control"].situation[:2] == case.conditions["treatment"].situation[:2]
+
+
+# -- Social Desirability Bias -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("desirable_true", "c", "t", "expected"), [(True, 3, 1, 0.667), (False, 3, 5, 0.4)])
+def test_social_desirability_golden_vectors(desirable_true: bool, c: int, t: int, expected: float) -> None:
+    bias = get_bias("social-desirability-bias")
+    case = one_case("social-desirability-bias", desirable_true=desirable_true, k=1 if desirable_true else -1)
+    assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_social_desirability_statements_are_keyed_data() -> None:
+    from biasorigins.biases.social_desirability_bias import STATEMENTS
+
+    texts = [text for text, _ in STATEMENTS]
+    assert len(STATEMENTS) >= 16 and len(set(texts)) == len(texts)
+    keys = [key for _, key in STATEMENTS]
+    assert keys.count(True) >= 6 and keys.count(False) >= 6
+    for case in cases("social-desirability-bias"):
+        text, key = STATEMENTS[case.values["statement"]]
+        assert case.values["desirable_true"] == key and case.values["k"] == (1 if key else -1)
+        assert text in case.conditions["control"].question == case.conditions["treatment"].question
+        assert "anonym" in situation(case, "control")
+        assert "name" in situation(case, "treatment") or "aloud" in situation(case, "treatment")

@@ -19,6 +19,7 @@ from biasorigins.biases.escalation_of_commitment import EscalationOfCommitment
 from biasorigins.biases.fundamental_attribution_error import ACTS, COLLEAGUES, FundamentalAttributionError
 from biasorigins.biases.halo_effect import HaloEffect
 from biasorigins.biases.hindsight_bias import HindsightBias
+from biasorigins.biases.hyperbolic_discounting import HyperbolicDiscounting
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -280,3 +281,26 @@ def test_hindsight_reference_position_follows_the_sampled_truth():
         control, treatment = case.conditions["control"], case.conditions["treatment"]
         assert treatment.situation[:-1] == control.situation
         assert (f"{abs(change)}%" in treatment.situation[-1]) == (change != 0)
+
+
+# -- Hyperbolic Discounting ---------------------------------------------------------------
+@pytest.mark.parametrize(("early_is_a", "c", "t", "expected"), [(True, 1, 4, 0.75), (False, 5, 2, 0.6)])
+def test_hyperbolic_golden(early_is_a, c, t, expected):
+    bias = HyperbolicDiscounting()
+    case = make_case(bias, early_is_a=early_is_a)
+    assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-3)
+
+
+def test_hyperbolic_same_amounts_with_both_payments_a_year_later():
+    cases = cases_of(HyperbolicDiscounting(), n=100)
+    assert {case.values["early_is_a"] for case in cases} == {True, False}
+    for case in cases:
+        v = case.values
+        assert 1 <= v["early_thousands"] <= 99 and 2 <= v["months"] <= 11 and 1 <= v["coef"] <= 5
+        assert v["late_thousands"] == int(min(v["early_thousands"] * v["coef"], 100))
+        (early_c, early_t), (late_c, late_t) = differing_lines(case)[:: 1 if v["early_is_a"] else -1]
+        assert early_c.endswith("paid immediately.") and early_t.endswith("paid in one year.")
+        assert late_c.endswith(f"paid in {v['months']} months.")
+        assert late_t.endswith(f"paid in one year and {v['months']} months.")
+        late_amount = f"${v['late_thousands']:,},000"
+        assert late_amount in late_c and late_amount in late_t

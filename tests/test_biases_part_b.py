@@ -294,3 +294,27 @@ def test_social_desirability_statements_are_keyed_data() -> None:
         assert text in case.conditions["control"].question == case.conditions["treatment"].question
         assert "anonym" in situation(case, "control")
         assert "name" in situation(case, "treatment") or "aloud" in situation(case, "treatment")
+
+
+# -- Status-Quo Bias --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("c", "t", "expected"), [(0, 0, 1.0), (0, 6, 0.0), (3, 3, 0.0)])
+def test_status_quo_golden_vectors(c: int, t: int, expected: float) -> None:
+    bias = get_bias("status-quo-bias")
+    assert bias.score(one_case("status-quo-bias"), {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-6)
+
+
+def test_status_quo_swaps_the_current_approach_and_scores_content_preference_zero() -> None:
+    from biasorigins.biases.status_quo_bias import APPROACHES
+
+    bias = get_bias("status-quo-bias")
+    for case in cases("status-quo-bias", 50):
+        current_c, current_t = case.values["current_in_control"], case.values["current_in_treatment"]
+        assert {current_c, current_t} == set(APPROACHES[case.values["pair"]])
+        control, treatment = case.conditions["control"].situation, case.conditions["treatment"].situation
+        assert current_c in control[1] and current_t in treatment[1]
+        for favoured in (current_c, current_t):  # always the same approach, whichever is current
+            answers = {name: 0 if case.values[f"current_in_{name}"] == favoured else 6 for name in ("control", "treatment")}
+            assert bias.score(case, answers) == 0.0
+        assert bias.score(case, {"control": 0, "treatment": 0}) == pytest.approx(1.0)  # always the current one

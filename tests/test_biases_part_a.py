@@ -20,6 +20,7 @@ from biasorigins.biases.fundamental_attribution_error import ACTS, COLLEAGUES, F
 from biasorigins.biases.halo_effect import HaloEffect
 from biasorigins.biases.hindsight_bias import HindsightBias
 from biasorigins.biases.hyperbolic_discounting import HyperbolicDiscounting
+from biasorigins.biases.illusion_of_control import CUES, IllusionOfControl
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -304,3 +305,23 @@ def test_hyperbolic_same_amounts_with_both_payments_a_year_later():
         assert late_t.endswith(f"paid in one year and {v['months']} months.")
         late_amount = f"${v['late_thousands']:,},000"
         assert late_amount in late_c and late_amount in late_t
+
+
+# -- Illusion of Control ------------------------------------------------------------------
+def test_illusion_of_control_golden():
+    bias = IllusionOfControl()
+    case = make_case(bias)
+    assert bias.score(case, {"control": 5, "treatment": 8}) == pytest.approx(0.375, abs=1e-3)
+    assert bias.score(case, {"control": 8, "treatment": 5}) == pytest.approx(-0.375, abs=1e-3)
+
+
+def test_illusion_of_control_five_instances_of_a_scenario_cover_the_five_cues():
+    bias = IllusionOfControl()
+    for scenario in load_scenarios()[:40]:
+        cases = [bias.make_case(scenario, index, seed=3) for index in range(5)]
+        assert sorted(case.values["cue"] for case in cases) == sorted(CUES)
+        for case in cases:
+            control, treatment = case.conditions["control"], case.conditions["treatment"]
+            has_cue_line = CUES[case.values["cue"]] is not None
+            assert len(treatment.situation) == len(control.situation) + has_cue_line
+            assert "other managers" in control.situation[-1] and "your own leadership" in treatment.situation[len(control.situation) - 1]

@@ -21,6 +21,7 @@ from biasorigins.biases.halo_effect import HaloEffect
 from biasorigins.biases.hindsight_bias import HindsightBias
 from biasorigins.biases.hyperbolic_discounting import HyperbolicDiscounting
 from biasorigins.biases.illusion_of_control import CUES, IllusionOfControl
+from biasorigins.biases.in_group_bias import GROUPS, InGroupBias
 
 
 def make_case(bias: Bias, scenario: int = 0, index: int = 0, seed: int = 0, **values: object) -> TestCase:
@@ -325,3 +326,23 @@ def test_illusion_of_control_five_instances_of_a_scenario_cover_the_five_cues():
             has_cue_line = CUES[case.values["cue"]] is not None
             assert len(treatment.situation) == len(control.situation) + has_cue_line
             assert "other managers" in control.situation[-1] and "your own leadership" in treatment.situation[len(control.situation) - 1]
+
+
+# -- In-Group Bias ------------------------------------------------------------------------
+def test_in_group_golden():
+    bias = InGroupBias()
+    case = make_case(bias)
+    assert bias.score(case, {"control": 2, "treatment": 4}) == pytest.approx(0.5, abs=1e-3)
+    assert bias.score(case, {"control": 4, "treatment": 2}) == pytest.approx(-0.5, abs=1e-3)
+
+
+def test_in_group_treatment_moves_the_shared_group_from_a_to_b():
+    bias = InGroupBias()
+    for case in cases_of(bias):
+        (line_c, line_t), = differing_lines(case)
+        shared, _ = GROUPS[case.values["group"]]
+        name_a, name_b = case.values["colleague_a"], case.values["colleague_b"]
+        assert line_c.startswith(f"{name_a} {shared},") and line_t.endswith(f"{name_b} {shared}.")
+        # Always picking the same person (by label) scores 0; favouring the in-group scores positive.
+        assert bias.score(case, {"control": 1, "treatment": 1}) == 0
+        assert bias.score(case, {"control": 1, "treatment": 5}) > 0

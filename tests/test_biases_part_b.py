@@ -318,3 +318,25 @@ def test_status_quo_swaps_the_current_approach_and_scores_content_preference_zer
             answers = {name: 0 if case.values[f"current_in_{name}"] == favoured else 6 for name in ("control", "treatment")}
             assert bias.score(case, answers) == 0.0
         assert bias.score(case, {"control": 0, "treatment": 0}) == pytest.approx(1.0)  # always the current one
+
+
+# -- Stereotyping -----------------------------------------------------------------------------
+
+
+def test_stereotyping_golden_vector() -> None:
+    bias = get_bias("stereotyping")
+    assert bias.score(one_case("stereotyping"), {"control": 3, "treatment": 1}) == pytest.approx(0.667, abs=1e-3)
+
+
+def test_stereotyping_group_is_named_only_in_the_treatment() -> None:
+    from biasorigins.biases.stereotyping import GROUPS
+
+    categories = set()
+    for case in cases("stereotyping"):
+        category, description, traits = GROUPS[case.values["group"]]
+        categories.add(category)
+        control, treatment = case.conditions["control"], case.conditions["treatment"]
+        assert treatment.situation[:-1] == control.situation and description in treatment.situation[-1]
+        assert description not in situation(case, "control")
+        assert traits[case.values["trait"]] in control.question and control.question == treatment.question
+    assert categories == {group[0] for group in GROUPS}

@@ -624,8 +624,12 @@ class CrossTuning(_Spec):
 
         return study_status(self)
 
-    def run(self, *, report: bool = True, progress: bool = True) -> StudyAnalysis:
-        """Finetune, evaluate and analyse every cell, skipping finished work; see `biasorigins.crosstuning.study`."""
+    def run(self, *, report: bool = True, progress: bool = True) -> StudyAnalysis | None:
+        """Finetune, evaluate and analyse every cell, skipping finished work, and write the report.
+
+        Returns the analysis (None on the non-main processes of an ``accelerate launch``); see
+        `biasorigins.crosstuning.study` for the study folder, resume and concurrency.
+        """
         from biasorigins.crosstuning.study import run_study
 
         return run_study(self, report=report, progress=progress)

@@ -325,7 +325,8 @@ def test_illusion_of_control_five_instances_of_a_scenario_cover_the_five_cues():
             control, treatment = case.conditions["control"], case.conditions["treatment"]
             has_cue_line = CUES[case.values["cue"]] is not None
             assert len(treatment.situation) == len(control.situation) + has_cue_line
-            assert "other managers" in control.situation[-1] and "your own leadership" in treatment.situation[len(control.situation) - 1]
+            assert "other managers" in control.situation[-1]
+            assert "your own leadership" in treatment.situation[len(control.situation) - 1]
 
 
 # -- In-Group Bias ------------------------------------------------------------------------

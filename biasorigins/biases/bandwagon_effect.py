@@ -122,7 +122,12 @@ class BandwagonEffect(Bias):
         question = template["question"]
 
         def condition(view_a: str, view_b: str) -> Condition:
-            lines = [*template["intro"], f"opinion A: {capitalize(view_a)}", f"opinion B: {capitalize(view_b)}", template["majority"]]
+            lines = [
+                *template["intro"],
+                f"opinion A: {capitalize(view_a)}",
+                f"opinion B: {capitalize(view_b)}",
+                template["majority"],
+            ]
             return Condition(situation=fill(lines, **slots), question=question, scale=SCALE)
 
         return CaseContent(

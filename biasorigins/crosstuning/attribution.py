@@ -517,10 +517,20 @@ def analyze_attribution(
 
 
 def _fmt_p(p: float) -> str:
-    return f"{p:.3f}" if p >= 0.001 else "< 0.001"
+    return f"p = {p:.3f}" if p >= 0.001 else "p < 0.001"
 
 
-def _sentence(n_models, n_biases, pooled, share_ci, anova, permanova_table, alpha, standardize, confidence) -> str:
+def _sentence(
+    n_models: int,
+    n_biases: int,
+    pooled: pd.DataFrame,
+    share_ci: pd.DataFrame,
+    anova: pd.DataFrame,
+    permanova_table: pd.DataFrame,
+    alpha: float,
+    standardize: bool,
+    confidence: float,
+) -> str:
     share = pooled.set_index("term")["share"]
     ci = share_ci.set_index("term")
     words = {"backbone": "the backbone", "data": "the instruction data", "backbone:data": "their interaction",
@@ -544,7 +554,7 @@ def _sentence(n_models, n_biases, pooled, share_ci, anova, permanova_table, alph
     perm = permanova_table.set_index("term")
     text += (
         f"; PERMANOVA on bias vectors gives backbone R\u00b2 = {perm.loc['backbone', 'R2']:.3f} "
-        f"(p = {_fmt_p(perm.loc['backbone', 'p_value'])}) and data R\u00b2 = {perm.loc['data', 'R2']:.3f} "
-        f"(p = {_fmt_p(perm.loc['data', 'p_value'])})."
+        f"({_fmt_p(perm.loc['backbone', 'p_value'])}) and data R\u00b2 = {perm.loc['data', 'R2']:.3f} "
+        f"({_fmt_p(perm.loc['data', 'p_value'])})."
     )
     return text

@@ -224,6 +224,9 @@ def analyze_clustering(
         Integer seed or numpy Generator; the same seed gives the same result.
     """
     scores = StudyScores.load(scores)
+    unknown_units = sorted(set(permutation_units) - {"cell", "model"})
+    if unknown_units:
+        raise ConfigError(f"permutation units must be 'cell' or 'model', not {unknown_units}")
     if not include_references:
         scores = scores.select(references=False)
     matrix = scores.matrix(level)
@@ -260,7 +263,9 @@ def analyze_clustering(
                                      rng=unit_generators[2 * i + j])
             table.insert(0, "labelling", name)
             tests.append(table)
-    test_table = pd.concat(tests, ignore_index=True)
+    test_columns = ["labelling", "index", "observed", "null_mean", "p_value", "alternative", "unit", "n_labellings",
+                    "exact", "p_min"]
+    test_table = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame(columns=test_columns)
 
     ks = [k for k in k_values if 2 <= k < len(models)]
     if not ks:
@@ -301,37 +306,50 @@ def analyze_clustering(
     )
 
 
-def _p(tests: pd.DataFrame, labelling: str, unit: str) -> str | None:
+def _silhouette_test(tests: pd.DataFrame, labelling: str, unit: str) -> pd.Series | None:
     row = tests[(tests["labelling"] == labelling) & (tests["index"] == "silhouette") & (tests["unit"] == unit)]
-    if row.empty:
-        return None
-    p = float(row["p_value"].iloc[0])
-    return f"{p:.3f}" if p >= 0.001 else "< 0.001"
+    return None if row.empty else row.iloc[0]
 
 
-def _sentence(level, shape, indices, tests, kmeans, partitions, contrasts) -> str:
+def _format_p(p: float) -> str:
+    return f"p = {p:.3f}" if p >= 0.001 else "p < 0.001"
+
+
+def _sentence(
+    level: str,
+    shape: tuple[int, int],
+    indices: pd.DataFrame,
+    tests: pd.DataFrame,
+    kmeans: pd.DataFrame,
+    partitions: pd.DataFrame,
+    contrasts: pd.DataFrame,
+) -> str:
     by = indices.set_index("labelling")["silhouette"]
     units = [u for u in ("model", "cell") if (tests["unit"] == u).any()]
 
     def ps(labelling: str) -> str:
         parts = []
         for unit in units:
-            text = _p(tests, labelling, unit)
-            parts.append(f"p = {text} over {'models' if unit == 'model' else 'whole cells'}")
-        return "; ".join(parts)
+            row = _silhouette_test(tests, labelling, unit)
+            parts.append(f"{_format_p(row['p_value'])} over {'models' if unit == 'model' else 'whole cells'}")
+        return "".join(f"; {part}" for part in parts)
 
     stronger, weaker = ("backbone", "data") if by["backbone"] >= by["data"] else ("data", "backbone")
     word = {"backbone": "backbone", "data": "instruction data"}
     text = (
         f"At {level} level ({shape[1]} features, {shape[0]} models), bias profiles cluster more by "
-        f"{word[stronger]} (silhouette {by[stronger]:.3f}; {ps(stronger)}) than by {word[weaker]} "
-        f"({by[weaker]:.3f}; {ps(weaker)}; random labellings {by['random']:.3f})"
+        f"{word[stronger]} (silhouette {by[stronger]:.3f}{ps(stronger)}) than by {word[weaker]} "
+        f"({by[weaker]:.3f}{ps(weaker)}; random labellings {by['random']:.3f})"
     )
+    cell = _silhouette_test(tests, "backbone", "cell") if "cell" in units else None
+    if cell is not None and cell["p_min"] > 0.05:
+        text += f", and with this design no cell-level test can go below p = {cell['p_min']:.3f}"
     cos = contrasts.set_index("pairs")["mean_cosine"]
-    text += (
-        f"; mean cosine similarity is {cos['same_backbone_different_data']:.3f} between models sharing only "
-        f"the backbone vs {cos['different_backbone_same_data']:.3f} sharing only the data"
-    )
+    if np.isfinite(cos["same_backbone_different_data"]) and np.isfinite(cos["different_backbone_same_data"]):
+        text += (
+            f"; mean cosine similarity is {cos['same_backbone_different_data']:.3f} between models sharing only "
+            f"the backbone vs {cos['different_backbone_same_data']:.3f} sharing only the data"
+        )
     if (kmeans["k"] == 2).any():
         row = kmeans.set_index("k").loc[2]
         groups = partitions.groupby("k2")["model"].apply(list)

@@ -216,7 +216,7 @@ def analyze_randomness(
     )
 
 
-def _sentence(groups: pd.DataFrame, references: pd.DataFrame, capabilities, tau: float, level: str) -> str:
+def _sentence(groups: pd.DataFrame, references: pd.DataFrame, capabilities: pd.Index, tau: float, level: str) -> str:
     unit = "biases" if level == "bias" else "bias-scenario features"
     stds = groups.set_index("group")["mean_bias_std"]
     text = (

@@ -22,7 +22,7 @@ OPINIONS: tuple[tuple[str, str], ...] = (
      "the {project} should begin as a small pilot, to learn before spending more."),
     ("the {project} should be paid for from this year's budget, while the money is available.",
      "the {project} should be funded from next year's budget, so that this year's reserves stay untouched."),
-    ("the first goal of the {project} should be a better {metric}.",
+    ("the first goal of the {project} should be to improve the {metric}.",
      "the first goal of the {project} should be to keep its costs as low as possible."),
     ("the final call on {decision} should be made now, with the information at hand.",
      "one more month of data should be collected before the final call on {decision}."),

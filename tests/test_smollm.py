@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import time
 
 import pytest
 import torch
@@ -49,9 +48,9 @@ def test_a_converted_folder_is_reused_without_converting(tmp_path):
     target.mkdir(parents=True)
     for name in ("config.json", "model.safetensors", "tokenizer.json"):
         (target / name).write_text("{}")
-    started = time.perf_counter()
     assert smollm2_path(cache_dir=tmp_path) == target
-    assert time.perf_counter() - started < 1.0
+    assert (target / "config.json").read_text() == "{}"  # untouched: nothing was converted
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]  # no lock, no staging folder
 
 
 def test_publish_keeps_the_winner_of_a_race(tmp_path):
@@ -75,11 +74,9 @@ def test_publish_keeps_the_winner_of_a_race(tmp_path):
 @needs_smollm2
 def test_converted_model_matches_the_gguf_model():
     folder = smollm2_path()
-    assert sorted(p.name for p in folder.parent.iterdir()) == [folder.name]  # no partial folders left
-    started = time.perf_counter()
+    assert not [p for p in folder.parent.iterdir() if ".partial-" in p.name]  # no half-written folders left
     assert smollm2_path() == folder
     converted = load_model(folder)
-    assert time.perf_counter() - started < 10
     assert converted.kind == "causal" and converted.name == "SmolLM2-135M-Instruct"
     assert getattr(converted.config, "quantization_config", None) is None
     assert default_chat_format(converted.tokenizer) == "model"

@@ -11,12 +11,14 @@ in well under a second::
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from biasorigins.errors import ModelLoadError
@@ -110,14 +112,40 @@ def smollm2_path(*, cache_dir: str | os.PathLike[str] | None = None) -> Path:
     if importlib.util.find_spec("gguf") is None:
         raise ModelLoadError(f"converting {gguf} needs the 'gguf' package: pip install gguf")
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
-    try:
-        _convert(gguf, staging)
-        _publish(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+    with _conversion_lock(target.parent / ".lock") as exclusive:
+        if _is_complete(target):  # converted by another process while we waited
+            return target
+        if exclusive:  # no one else is converting, so partial folders were left by a killed conversion
+            for stale in target.parent.glob(f".{target.name}.partial-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
+        try:
+            _convert(gguf, staging)
+            _publish(staging, target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+@contextlib.contextmanager
+def _conversion_lock(lock_file: Path) -> Iterator[bool]:
+    """Hold an advisory lock so concurrent processes convert once; yield whether it is exclusive.
+
+    Without ``fcntl`` (Windows) nothing is locked, and the atomic rename in
+    :func:`_publish` alone keeps the cache consistent.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield False
+        return
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _publish(staging: Path, target: Path) -> None:

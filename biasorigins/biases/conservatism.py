@@ -18,11 +18,10 @@ FACTS_PER_ROUND = 3
 KINDS: tuple[tuple[str, str, str], ...] = (
     ("supplier", "suppliers", "Supplier"),
     ("service provider", "service providers", "Provider"),
-    ("software vendor", "software vendors", "Vendor"),
     ("contractor", "contractors", "Contractor"),
     ("consulting firm", "consulting firms", "Firm"),
-    ("logistics partner", "logistics partners", "Partner"),
-    ("equipment vendor", "equipment vendors", "Vendor"),
+    ("external partner", "external partners", "Partner"),
+    ("specialist agency", "specialist agencies", "Agency"),
 )
 
 YEARS = ("one year", "two years", "three years")

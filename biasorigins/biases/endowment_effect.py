@@ -34,8 +34,8 @@ _VARIANTS: dict[str, dict] = {
     "outside-offer": {
         "lines": (
             "you are the {position} at {a_organization}.",
-            ("{years} years ago your company bought {asset} for {price}.",
-             "{years} years ago another {organization} bought {asset} for {price}."),
+            ("your company bought {asset} {years} years ago for {price}.",
+             "another {organization} bought {asset} {years} years ago for {price}."),
             "it is in good condition, and your {team} would find occasional use for it.",
             ("another {organization} has asked whether you would sell it.",
              "that company has asked whether you would like to buy it."),

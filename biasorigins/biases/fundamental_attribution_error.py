@@ -79,7 +79,7 @@ ACTS: tuple[dict, ...] = (
                         "the ordering system had just been updated and displayed the quantities in a confusing way"),
     },
     {
-        "act": "interrupted a colleague again and again during a {n}-minute presentation",
+        "act": "interrupted another colleague again and again during a {n}-minute presentation",
         "n": (20, 60),
         "dispositional": ("you are impatient and like to dominate discussions",
                           "{name} is impatient and likes to dominate discussions"),

@@ -340,3 +340,23 @@ def test_stereotyping_group_is_named_only_in_the_treatment() -> None:
         assert description not in situation(case, "control")
         assert traits[case.values["trait"]] in control.question and control.question == treatment.question
     assert categories == {group[0] for group in GROUPS}
+
+
+# -- Survivorship Bias ------------------------------------------------------------------------
+
+
+def test_survivorship_golden_vector() -> None:
+    bias = get_bias("survivorship-bias")
+    assert bias.score(one_case("survivorship-bias"), {"control": 3, "treatment": 1}) == pytest.approx(0.667, abs=1e-3)
+
+
+def test_survivorship_treatment_hides_only_the_share_among_failures() -> None:
+    shares = set()
+    for case in cases("survivorship-bias", 1000):
+        good, bad = case.values["share_good"], case.values["share_bad"]
+        assert 90 <= good <= 95 and 90 <= bad <= 95
+        shares.update((good, bad))
+        control, treatment = case.conditions["control"].situation, case.conditions["treatment"].situation
+        assert control[0] == treatment[0] and f"{good}%" in treatment[1]
+        assert control[1].startswith(treatment[1][:-1]) and f"{bad}%" in control[1][len(treatment[1]) - 1 :]
+    assert shares == set(range(90, 96))

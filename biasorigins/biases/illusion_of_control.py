@@ -68,7 +68,7 @@ _VARIANTS: dict[str, dict] = {
             "you mention that your {team} is planning the {project}, a {months}-month effort costing ${budget} million.",
             "in the next question of the survey,",
         ),
-        "question": "What percentage do you answer?",
+        "question": "What percentage do you give in your answer?",
     },
 }
 

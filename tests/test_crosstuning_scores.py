@@ -108,6 +108,13 @@ def test_scenario_level_leaves_out_biases_without_scenarios() -> None:
     assert list(scores.matrix("scenario").columns) == ["x_s1", "x_s2", "y_s1", "y_s2"]
 
 
+def test_blank_scenario_and_case_mean_none() -> None:
+    table = pd.DataFrame({"model": ["A-X-Seed-0", "A-X-Seed-0"], "bias": ["x", "y"], "scenario": ["", " "],
+                          "case": ["", None], "score": [0.1, 0.2]})
+    scores = StudyScores.load(table)
+    assert not scores.has_scenarios and not scores.has_cases
+
+
 def test_nan_case_scores_are_ignored_but_empty_cells_are_reported() -> None:
     table = _long_cases()
     table.loc[(table["model"] == "a") & (table["bias"] == "x") & (table["scenario_id"] == "s2"), "score"] = np.nan

@@ -363,7 +363,10 @@ class StudyScores:
         for column in ("scenario", "case"):
             if column not in long.columns:
                 long[column] = None
-            long[column] = long[column].astype(object).where(long[column].notna(), None)
+            # missing or blank (as CSV readers with keep_default_na=False give) -> no scenario / case
+            long[column] = long[column].astype(object).map(
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "" else v
+            )
         capability_names = {c.lower() for c in capabilities}
         is_capability = long["bias"].str.lower().isin(capability_names)
         capability_table = (

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
+# Any accidental hub access fails fast instead of hanging. Set at import time of this file,
+# before huggingface_hub is imported (it reads these variables once).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
 REFERENCE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Any accidental hub access fails fast instead of hanging.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")

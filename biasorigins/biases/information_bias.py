@@ -23,7 +23,7 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
     "committee": (
         "you are the {position} at {a_organization}, and in {days} days you must recommend to the management committee {decision}.",
         "for {weeks} weeks your {team} has collected figures, expert opinions and customer feedback, but the evidence points in no clear direction.",
-        "of the options on the table, you currently favour going ahead with the {project}.",
+        "of the options on the table, you currently favor going ahead with the {project}.",
     ),
     "workshop": (
         "you work as the {position} at {a_organization} and are deciding {decision}.",

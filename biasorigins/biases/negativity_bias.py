@@ -36,7 +36,7 @@ ASPECTS_PER_SIDE = 3
 _VARIANTS: dict[str, dict[str, str]] = {
     "working-group": {
         "intro": "you are the {position} at {a_organization}, and a working group has summed up what the {project} would mean for the company and for your {team}.",
-        "question": "Taken together, which of these aspects weigh more in your judgement of the {project}?",
+        "question": "Taken together, which of these aspects weigh more in your judgment of the {project}?",
     },
     "board-memo": {
         "intro": "as the {position} at {a_organization}, you must send the board your overall view of the {project}; your {team} has listed its expected effects.",
@@ -52,7 +52,7 @@ _VARIANTS: dict[str, dict[str, str]] = {
     },
     "deputy-notes": {
         "intro": "you are the {position} at {a_organization}, and your deputy in the {team} has written a short note on the pros and cons of the {project}.",
-        "question": "In your overall judgement of the {project}, which aspects weigh more heavily?",
+        "question": "In your overall judgment of the {project}, which aspects weigh more heavily?",
     },
 }
 

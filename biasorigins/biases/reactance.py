@@ -24,13 +24,13 @@ ACTIVITIES: tuple[tuple[str, tuple[str, str, str]], ...] = (
         "time in meetings crowds out time for real decisions",
         "participants often leave without clear next steps",
     )),
-    ("travelling to meet suppliers and partners in person", (
+    ("traveling to meet suppliers and partners in person", (
         "most of these meetings could be held just as well by video",
         "days on the road leave little time for your team",
         "the trips are costly for the company",
     )),
     ("checking the detailed work of your team yourself", (
-        "your team gets fewer chances to build its own judgement",
+        "your team gets fewer chances to build its own judgment",
         "your reviews become a bottleneck that slows everyone down",
         "you have less time left to plan ahead",
     )),

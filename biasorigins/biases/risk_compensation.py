@@ -10,7 +10,7 @@ from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rota
 from biasorigins.biases._common import fill, percent_scale, scenario_slots
 from biasorigins.metrics import ratio_scale_score
 from biasorigins.records import Condition, TestCase
-from biasorigins.scenarios import Scenario
+from biasorigins.scenarios import Scenario, with_article
 
 # Recurring risky choices: (the choice as a gerund phrase, the bad outcome, its personal
 # impact, the new measure that lowers the chance of the bad outcome).
@@ -18,13 +18,13 @@ CHOICES: tuple[tuple[str, str, str, str], ...] = (
     ("approving urgent purchase orders without the usual second check",
      "an order goes out with a costly error", "you have to explain the loss to the finance director",
      "an automatic plausibility check in the purchasing system"),
-    ("releasing updates of your team's tools without a full test run",
-     "an update breaks something that colleagues depend on", "you spend your weekend repairing the damage",
-     "an automated test suite that now runs on every update"),
+    ("approving the expense claims of your team without looking at the receipts",
+     "a claim turns out to be wrong", "the auditors list it as a failure of your controls",
+     "an expense system that matches every claim with its receipt automatically"),
     ("signing routine supplier contracts without a legal review",
      "a clause later costs the company money", "the loss is noted in your annual performance review",
      "a standard contract template approved by the legal department"),
-    ("keeping confidential files on your laptop so that you can work while travelling",
+    ("keeping confidential files on your laptop so that you can work while traveling",
      "some of the files end up where they should not be", "you receive a formal warning",
      "full-disk encryption with remote wiping on all company laptops"),
     ("granting new customers credit before their credit check is complete",
@@ -33,9 +33,9 @@ CHOICES: tuple[tuple[str, str, str, str], ...] = (
     ("driving to distant sites yourself late at night after a long working day",
      "you have a near miss or a minor collision on the way", "you face a stressful insurance claim and days without a car",
      "a collision-avoidance system fitted to all company cars"),
-    ("shipping urgent orders before the final quality inspection",
-     "a faulty batch reaches a customer", "you have to handle the customer's complaint personally",
-     "new sensors on the production line that catch faults before packing"),
+    ("sending reports to clients before a colleague has checked the figures",
+     "a client receives a report with a wrong figure", "you have to apologize to the client personally",
+     "a tool that checks the figures in every report automatically"),
     ("letting your team skip the backup of project files on busy days",
      "a day of work is lost to a system failure", "you have to ask your team to redo the work over the weekend",
      "an automatic backup that runs every hour"),
@@ -45,12 +45,12 @@ CHOICES: tuple[tuple[str, str, str, str], ...] = (
 _VARIANTS: dict[str, dict[str, str]] = {
     "weekly-deadlines": {
         "intro": "you are the {position} at {a_organization}, and almost every week tight deadlines in your {team} tempt you into {choice}.",
-        "risk": "each time you do it, there is a {risk}% chance that {outcome}; if that happens, {impact}.",
+        "risk": "each time you do it, there is {a_risk} chance that {outcome}; if that happens, {impact}.",
         "measure": "the company has just introduced {measure}, which lowers that chance from {risk}% to {new_risk}%.",
     },
     "month-end": {
         "intro": "as the {position} at {a_organization}, you face the same choice at the end of every month, when your {team} is at full stretch: whether to save time by {choice}.",
-        "risk": "experience shows a {risk}% chance, each time, that {outcome}, and then {impact}.",
+        "risk": "experience shows {a_risk} chance, each time, that {outcome}, and then {impact}.",
         "measure": "from this month on there is {measure}, which cuts that chance from {risk}% to {new_risk}%.",
     },
     "busy-season": {
@@ -60,7 +60,7 @@ _VARIANTS: dict[str, dict[str, str]] = {
     },
     "team-practice": {
         "intro": "you are the {position} at {a_organization}, and to keep the {project} on schedule, you and your {team} regularly resort to {choice}.",
-        "risk": "on each occasion there is a {risk}% risk that {outcome}, in which case {impact}.",
+        "risk": "on each occasion there is {a_risk} risk that {outcome}, in which case {impact}.",
         "measure": "last week the company rolled out {measure}, and with it the risk falls from {risk}% to {new_risk}%.",
     },
     "manager-pressure": {
@@ -106,7 +106,7 @@ class RiskCompensation(Bias):
         choice, outcome, impact, measure = CHOICES[choice_index]
         slots = {
             **scenario_slots(scenario), "choice": choice, "outcome": outcome, "impact": impact,
-            "measure": measure, "risk": risk, "new_risk": risk - reduction,
+            "measure": measure, "risk": risk, "a_risk": with_article(f"{risk}%"), "new_risk": risk - reduction,
         }
         shared = [template["intro"], template["risk"]]
         scale = percent_scale()

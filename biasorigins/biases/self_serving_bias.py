@@ -63,7 +63,7 @@ _VARIANTS: dict[str, dict[str, str]] = {
         "intro": "you are the {position} at {a_organization}, and the board has asked for a note on a recent assignment.",
         "task": "the assignment was a demanding one: {task}.",
         "outcome": "the result is that you {verb}, and {ending}.",
-        "question": "To what extent was the result due to your own work and judgement?",
+        "question": "To what extent was the result due to your own work and judgment?",
     },
 }
 

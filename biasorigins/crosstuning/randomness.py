@@ -236,11 +236,13 @@ def _sentence(groups: pd.DataFrame, references: pd.DataFrame, capabilities: pd.I
     )
     if not references.empty:
         parts = [
-            f"{row.majority_agreement:.1%} with {row.reference_model} (r = {row.pearson_r_seed_mean:.2f})"
-            for row in references.itertuples()
+            f"{row.majority_agreement:.1%} of {unit} for {row.reference_model} (r = {row.pearson_r_seed_mean:.2f} "
+            "with the seed mean)" if i == 0 else
+            f"{row.majority_agreement:.1%} for {row.reference_model} (r = {row.pearson_r_seed_mean:.2f})"
+            for i, row in enumerate(references.itertuples())
         ]
         text += (
-            f", and the seeds' majority category (tau = {tau:g}) agrees with the original model on "
+            f", and the seeds' majority category (tau = {tau:g}) matches the reference model's on "
             + " and ".join(parts)
         )
     return text + "."

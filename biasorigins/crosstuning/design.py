@@ -47,6 +47,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -82,6 +83,8 @@ __all__ = [
 Stage = Literal["finetune", "evaluate", "mmlu"]
 DataFormat = Literal["auto", "prompt_completion", "messages"]
 
+#: Where the design being validated comes from (file name and text), for error messages.
+_SOURCE: ContextVar[tuple[str, str | None]] = ContextVar("crosstuning_design_source", default=("CrossTuning", None))
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _DATA_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv", ".tsv")
 DEFAULT_CHAT_FORMAT: ChatFormat = "raw"
@@ -404,7 +407,8 @@ class CrossTuning(_Spec):
         try:
             super().__init__(**data)
         except ValidationError as error:
-            raise ConfigError(describe_validation_error(error, "CrossTuning")) from None
+            where, text = _SOURCE.get()
+            raise ConfigError(describe_validation_error(error, where, text=text)) from None
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -526,8 +530,8 @@ class CrossTuning(_Spec):
         for cell in cells:
             if cell.id == cell_id:
                 return cell
-        raise ConfigError(f"unknown cell {cell_id!r}{_did_you_mean(cell_id, [c.id for c in cells])}; "
-                          "see the study's plan for the cell ids")
+        raise ConfigError(f"unknown cell {cell_id!r}{_did_you_mean(cell_id, [c.id for c in cells])} "
+                          "(the study's plan lists the cell ids)")
 
     def plan(self) -> pd.DataFrame:
         """The cells as a table: ``index, cell, model, kind, backbone, data, seed, base_model, chat_format,
@@ -585,10 +589,11 @@ class CrossTuning(_Spec):
         raw = _resolve_paths(raw, base)
         if "workdir" not in raw:
             raw["workdir"] = str(base / path.stem)
+        token = _SOURCE.set((str(path), text))
         try:
-            return cls.model_validate(raw)
-        except ValidationError as error:
-            raise ConfigError(describe_validation_error(error, str(path), text=text)) from None
+            return cls(**raw)
+        finally:
+            _SOURCE.reset(token)
 
     def to_toml(self, path: str | os.PathLike[str] | None = None) -> str:
         """The design as TOML text (written to ``path`` when given, atomically)."""
@@ -603,7 +608,7 @@ class CrossTuning(_Spec):
     def resolved(self, base: str | os.PathLike[str] | None = None) -> CrossTuning:
         """A copy with local paths made absolute (relative to ``base``, default the working directory)."""
         base_path = Path(base) if base is not None else Path.cwd()
-        return type(self).model_validate(_resolve_paths(self.model_dump(mode="json"), base_path))
+        return type(self)(**_resolve_paths(self.model_dump(mode="json"), base_path))
 
     @classmethod
     def open(cls, workdir: str | os.PathLike[str]) -> CrossTuning:

@@ -62,6 +62,16 @@ _VARIANTS: dict[str, dict] = {
         "views": ("outstanding", "dreadful"),
         "question": "How would you rate the {feature_b} of {brand}'s {noun}?",
     },
+    "supplier-switch": {
+        "situation": (
+            "as the {position} at {a_organization}, you are thinking about switching to a new supplier for {purchase}.",
+            "the candidate is {brand}, which would cost about ${budget},000 over the first year.",
+            "apart from that, you have no information on {brand} yet.",
+        ),
+        "cue": "a contact at a partner company tells you that the {feature_a} of {brand}'s {noun} is {view}.",
+        "views": ("first-rate", "awful"),
+        "question": "What is your expectation of the {feature_b} of {brand}'s {noun}?",
+    },
     "pilot-order": {
         "situation": (
             "you are the {position} at {a_organization}, and you are deciding {decision}.",

@@ -66,6 +66,14 @@ _VARIANTS: dict[str, dict] = {
         "hindsight": "as the person who set the test, you know the true answer: {actual}. The candidates do not.",
         "question": "What do you expect the candidates' average answer to be?",
     },
+    "strategy-quiz": {
+        "situation": (
+            "as the {position} at {a_organization}, you are hosting a quiz at your {team}'s strategy day.",
+            "the {group} participants must guess how much the {figure} of {firm}, another {organization}, changed last year. The quiz card gives only these hints:",
+        ),
+        "hindsight": "you wrote the quiz, so you know the answer: {actual}. The participants do not.",
+        "question": "What do you think the participants' average guess will be?",
+    },
     "committee-poll": {
         "situation": (
             "you are the {position} at {a_organization}, and you sit on an internal investment committee.",

@@ -151,6 +151,9 @@ class BandwagonEffect(Bias):
         k = -1 if case.values["majority"] == "A" else 1
         return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=k, flip_t=True)
 
+    def counterbalance_stratum(self, case: TestCase) -> str:
+        return f"majority={case.values['majority']}"
+
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Sides with whichever label the majority backs, in both versions.
         towards_majority = [int(rng.integers(0, 3)) for _ in range(2)]

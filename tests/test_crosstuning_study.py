@@ -43,8 +43,30 @@ def models(tmp_path_factory: pytest.TempPathFactory, tiny_causal_dir: Path, tiny
     }
 
 
+@pytest.fixture(scope="module")
+def mmlu_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A miniature MMLU folder (standard layout, our own questions): two subjects, 2 dev + 3 test each."""
+    folder = tmp_path_factory.mktemp("mmlu")
+    questions = {
+        "office_arithmetic": [("What is 3 + 4?", "6", "7", "8", "9", "B"), ("What is 10 - 6?", "4", "3", "5", "16", "A"),
+                              ("What is 2 x 5?", "7", "25", "10", "12", "C"), ("What is 9 + 9?", "18", "99", "0", "19", "A"),
+                              ("What is 8 / 2?", "2", "16", "6", "4", "D")],
+        "workplace_facts": [("How many days are in a week?", "5", "7", "10", "12", "B"),
+                            ("Which is a writing tool?", "Pen", "Cup", "Chair", "Lamp", "A"),
+                            ("How many hours are in a day?", "12", "20", "24", "30", "C"),
+                            ("Which month follows May?", "April", "July", "March", "June", "D"),
+                            ("Which colour is a clear sky at noon?", "Blue", "Red", "Black", "Brown", "A")],
+    }
+    for split, rows in (("dev", slice(0, 2)), ("test", slice(2, 5))):
+        (folder / split).mkdir()
+        for subject, items in questions.items():
+            lines = [",".join(item) for item in items[rows]]
+            (folder / split / f"{subject}_{split}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
 def study_toml(models: dict[str, Path], *, workdir: str, backbones: tuple[str, ...] = ("llama", "olmo"),
-               seeds: str = "[0, 1]", suite: str = "", extra: str = "") -> str:
+               seeds: str = "[0, 1]", mmlu: Path | None = None) -> str:
     """A tiny study: backbones x {flan, tulu} x seeds, a Mistral reference, few steps and cases."""
     labels = {"llama": "Llama", "olmo": "OLMo", "t5": "T5"}
     parts = [f'name = "Tiny study"\nworkdir = "{workdir}"\nseeds = {seeds}\n']
@@ -56,10 +78,12 @@ def study_toml(models: dict[str, Path], *, workdir: str, backbones: tuple[str, .
         f'[references.mistral]\nmodel = "{models["mistral"]}"\nname = "Mistral-Tulu"\nbackbone = "mistral"\n'
         f'data = "tulu"\n\n'
         f'[finetune]\npreset = "tiny"\nmax_steps = {STEPS}\nsave_steps = 2\n\n'
-        f'[suite]\nbiases = {json.dumps(BIASES)}\ncases = {CASES}\nbatch_size = 8\n{suite}\n'
+        f'[suite]\nbiases = {json.dumps(BIASES)}\ncases = {CASES}\nbatch_size = 8\n\n'
         '[analysis]\nn_permutations = 49\nn_bootstrap = 30\nn_restarts = 5\n'
     )
-    return "\n".join(parts) + extra
+    if mmlu is not None:
+        parts.append(f'[mmlu]\ndata = "{mmlu}"\nshots = 1\n')
+    return "\n".join(parts)
 
 
 def write_study(folder: Path, text: str, name: str = "study.toml") -> Path:
@@ -69,10 +93,11 @@ def write_study(folder: Path, text: str, name: str = "study.toml") -> Path:
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory: pytest.TempPathFactory, models: dict[str, Path]) -> tuple[CrossTuning, object, float]:
-    """The tiny study run start to end without interruption: (design, analysis, seconds)."""
+def finished(tmp_path_factory: pytest.TempPathFactory, models: dict[str, Path], mmlu_dir: Path
+             ) -> tuple[CrossTuning, object, float]:
+    """The tiny study (with MMLU) run start to end without interruption: (design, analysis, seconds)."""
     folder = tmp_path_factory.mktemp("finished")
-    study = CrossTuning.from_toml(write_study(folder, study_toml(models, workdir="run")))
+    study = CrossTuning.from_toml(write_study(folder, study_toml(models, workdir="run", mmlu=mmlu_dir)))
     started = time.perf_counter()
     analysis = study.run(progress=False)
     return study, analysis, time.perf_counter() - started
@@ -245,8 +270,14 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
     study, analysis, seconds = finished
     workdir = Path(study.workdir)
     status = study.status()
-    assert (status[["finetune", "evaluate"]].iloc[:8] == "done").all().all()
-    assert status["evaluate"].iloc[8] == "done" and status["finetune"].iloc[8] == ""
+    assert (status[["finetune", "evaluate", "mmlu"]].iloc[:8] == "done").all().all()
+    assert status["evaluate"].iloc[8] == "done" and status["mmlu"].iloc[8] == "done"
+    assert status["finetune"].iloc[8] == ""
+    capabilities = pd.read_csv(workdir / "capabilities.csv")
+    assert len(capabilities) == 9 and set(capabilities["metric"]) == {"MMLU"}
+    assert capabilities["value"].between(0, 1).all()
+    mmlu = pd.read_csv(workdir / "cells" / "olmo-tulu-s1" / "mmlu.csv")
+    assert len(mmlu) == 6 and (mmlu["shots"] == 1).all()
     scores = pd.read_csv(workdir / "scores.csv")
     assert list(scores.columns) == SCORE_COLUMNS
     assert len(scores) == 9 * len(BIASES) * CASES
@@ -265,6 +296,8 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
     # a StudyScores of the finished study feeds every analysis
     table = study.scores()
     assert isinstance(table, StudyScores) and len(table.models) == 9 and table.has_cases
+    assert table.capabilities["MMLU"].to_dict() == capabilities.set_index("model")["value"].to_dict()
+    assert "MMLU_seed_mean" in analysis.randomness.groups.columns
     assert seconds < 120, f"the tiny study took {seconds:.0f} s"
 
 
@@ -272,7 +305,7 @@ def test_rerun_skips_finished_work(finished: tuple[CrossTuning, object, float]) 
     study, analysis, _ = finished
     workdir = Path(study.workdir)
     markers = {p: p.stat().st_mtime_ns for p in workdir.glob("cells/*/*.done.json")}
-    assert len(markers) == 8 * 2 + 1
+    assert len(markers) == 8 * 3 + 2
     started = time.perf_counter()
     again = study.run(report=False, progress=False)
     assert time.perf_counter() - started < 15
@@ -289,6 +322,7 @@ def test_a_changed_design_redoes_evaluation_and_refuses_to_retrain(
     more_cases = study.model_copy(update={"workdir": copy, "suite": study.suite.model_copy(update={"cases": CASES + 1})})
     status = more_cases.status()
     assert (status["finetune"].iloc[:8] == "done").all() and (status["evaluate"] == "stale").all()
+    assert (status["mmlu"] == "done").all()
     retrained = study.model_copy(update={"workdir": copy, "seeds": (0, 1),
                                          "finetune": study.finetune.model_copy(update={"max_steps": STEPS + 1})})
     assert (retrained.status()["finetune"].iloc[:8] == "stale").all()
@@ -297,10 +331,10 @@ def test_a_changed_design_redoes_evaluation_and_refuses_to_retrain(
 
 
 def test_kill_and_restart_gives_identical_results(
-    finished: tuple[CrossTuning, object, float], models: dict[str, Path], tmp_path: Path
+    finished: tuple[CrossTuning, object, float], models: dict[str, Path], mmlu_dir: Path, tmp_path: Path
 ) -> None:
     reference, reference_analysis, _ = finished
-    path = write_study(tmp_path, study_toml(models, workdir="run"))
+    path = write_study(tmp_path, study_toml(models, workdir="run", mmlu=mmlu_dir))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     code = ("import sys; from biasorigins.crosstuning.design import CrossTuning; "
             "CrossTuning.from_toml(sys.argv[1]).run(progress=False)")
@@ -326,8 +360,10 @@ def test_kill_and_restart_gives_identical_results(
     for cell in study.cells()[:8]:  # no duplicated training steps, one marker per stage
         log = (cells / cell.id / "finetune" / "training_log.jsonl").read_text().splitlines()
         assert [json.loads(line)["step"] for line in log] == list(range(1, STEPS + 1))
-    assert sorted(p.name for p in cells.glob("llama-flan-s0/*.done.json")) == ["evaluate.done.json",
-                                                                               "finetune.done.json"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "run" / "capabilities.csv"),
+                                  pd.read_csv(Path(reference.workdir) / "capabilities.csv"))
+    assert sorted(p.name for p in cells.glob("llama-flan-s0/*.done.json")) == [
+        "evaluate.done.json", "finetune.done.json", "mmlu.done.json"]
 
 
 def test_one_cell_per_process_and_busy_cells(

@@ -293,10 +293,16 @@ class MMLUSpec(_Spec):
         A folder in the standard MMLU layout (``dev/`` and ``test/`` CSV files) or the hub id ``cais/mmlu``.
     shots
         Default number of exemplars (backbones and references may set their own).
+    subjects
+        Only these subjects (default: all).
+    max_length
+        Longest prompt in tokens; exemplars are dropped until a prompt fits (the paper: 2048).
     """
 
     data: str = Field(min_length=1)
     shots: int = Field(0, ge=0)
+    subjects: tuple[str, ...] | None = None
+    max_length: int = Field(2048, ge=16)
 
 
 class AnalysisSpec(_Spec):
@@ -565,8 +571,8 @@ class CrossTuning(_Spec):
             return {"model": upstream, "chat_format": cell.chat_format, "suite": self.suite.identity()}
         if self.mmlu is None:
             raise ConfigError("the study has no [mmlu] section")
-        return {"model": upstream, "chat_format": cell.chat_format, "data": self.mmlu.data,
-                "shots": cell.mmlu_shots}
+        return {"model": upstream, "chat_format": cell.chat_format, "shots": cell.mmlu_shots,
+                "mmlu": self.mmlu.model_dump(mode="json", exclude={"shots"})}
 
     # ------------------------------------------------------------------ files
     @classmethod

@@ -9,7 +9,7 @@ The study folder (``workdir``)::
         summary.csv               per-bias mean, CI, valid and invalid counts
         scores.csv                one row per test case: model, backbone, data, seed, reference, bias,
                                   scenario, case, score
-        mmlu.json                 MMLU accuracy (when the study has an [mmlu] section)
+        mmlu.json, mmlu.csv       MMLU accuracy, and every question's prediction (with an [mmlu] section)
         <stage>.done.json         marker of a finished stage, with the fingerprint of its inputs
         .lock                     held while a process works on the cell
     scores.csv                    every cell's scores (written when all cells are done)
@@ -37,7 +37,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -289,17 +289,27 @@ def _evaluate(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: Loade
     )
 
 
-def _mmlu(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: LoadedModel) -> None:
+def _mmlu(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: LoadedModel, *, progress: bool) -> None:
     from biasorigins.mmlu import evaluate_mmlu
 
     assert study.mmlu is not None and cell.mmlu_shots is not None
     started = time.perf_counter()
-    result = evaluate_mmlu(loaded, study.mmlu.data, shots=cell.mmlu_shots, chat_format=cell.chat_format)
-    accuracy = float(result.accuracy)
-    write_text_atomic(folder.cell_dir(cell) / "mmlu.json",
-                      json.dumps({"model": cell.model, "accuracy": accuracy, "shots": cell.mmlu_shots}, indent=2) + "\n")
+    peft = loaded.model
+    if cell.id in loaded.adapters:
+        peft.set_adapter(cell.id)
+    context = peft.disable_adapter() if loaded.adapters and cell.id not in loaded.adapters else nullcontext()
+    logger.info("cell %s: MMLU with %d shots", cell.id, cell.mmlu_shots)
+    with context:
+        result = evaluate_mmlu(loaded, study.mmlu.data, shots=cell.mmlu_shots, chat_format=cell.chat_format,
+                               subjects=study.mmlu.subjects, max_length=study.mmlu.max_length,
+                               batch_size=study.suite.batch_size, progress=progress)
+    directory = folder.cell_dir(cell)
+    folder.write_csv(directory / "mmlu.csv", result.to_frame())
+    summary = {"model": cell.model, "accuracy": result.accuracy, "macro_accuracy": result.macro_accuracy,
+               "questions": result.num_questions, "shots": cell.mmlu_shots, "chat_format": cell.chat_format}
+    write_text_atomic(directory / "mmlu.json", json.dumps(summary, indent=2) + "\n")
     folder.write_marker(cell, "mmlu", study.stage_fingerprint(cell, "mmlu"), time.perf_counter() - started,
-                        accuracy=accuracy)
+                        accuracy=result.accuracy, questions=result.num_questions)
 
 
 def _load_group(cells: Sequence[Cell], folder: StudyFolder) -> LoadedModel:
@@ -332,7 +342,7 @@ def _evaluation_groups(cells: Sequence[Cell]) -> list[list[Cell]]:
 
 
 def _evaluate_group(study: CrossTuning, folder: StudyFolder, cells: Sequence[Cell], suite: Any,
-                    *, skip_busy: bool) -> list[Cell]:
+                    *, skip_busy: bool, progress: bool) -> list[Cell]:
     """Evaluate (and MMLU) the cells that need it on one loaded base; returns the cells left to others."""
     with ExitStack() as locks:
         mine, busy = [], []
@@ -354,7 +364,7 @@ def _evaluate_group(study: CrossTuning, folder: StudyFolder, cells: Sequence[Cel
                 if _needs(study, folder, cell, "evaluate"):
                     _evaluate(study, folder, cell, loaded, suite)
                 if "mmlu" in cell.stages and _needs(study, folder, cell, "mmlu"):
-                    _mmlu(study, folder, cell, loaded)
+                    _mmlu(study, folder, cell, loaded, progress=progress)
         finally:
             _release(loaded)
     return busy
@@ -384,7 +394,7 @@ def run_cell(study: CrossTuning, cell_id: str | int, *, progress: bool = True) -
             _check_data(study, [cell])
             _finetune(study, folder, cell, progress=progress)
     if rank == 0:
-        _evaluate_group(study, folder, [cell], study.suite.build(), skip_busy=False)
+        _evaluate_group(study, folder, [cell], study.suite.build(), skip_busy=False, progress=progress)
     return cell
 
 
@@ -430,7 +440,7 @@ def run_study(study: CrossTuning, *, report: bool = True, progress: bool = True)
         suite = study.suite.build()
         for group in tqdm(_evaluation_groups(pending), desc="evaluating base models", unit="model",
                           disable=not progress):
-            busy += _evaluate_group(study, folder, group, suite, skip_busy=True)
+            busy += _evaluate_group(study, folder, group, suite, skip_busy=True, progress=progress)
     unfinished = [c.id for c in cells if any(stage_state(study, folder, c, s) != "done" for s in c.stages)]
     if unfinished:
         raise BiasOriginsError(

@@ -73,6 +73,8 @@ class BeliefBias(DifferenceOfProportionsBias):
     The other real-world condition (valid-believable, invalid-unbelievable) is asked too but
     not scored, as in the original; with both plugins the full 2x2 design (validity x
     believability) is available in the decision table, e.g. for the standard belief index.
+    Undecided answers: see :data:`~biasorigins.biases._proportions.UNDECIDED_RULE` (the
+    original excluded them here too). ``paper_compatible`` changes nothing.
     """
 
     hit_key = "hit_index"
@@ -149,7 +151,7 @@ class BeliefBias(DifferenceOfProportionsBias):
         }
 
 
-def belief_info(valid: bool, undecided_rule: str) -> BiasInfo:
+def belief_info(valid: bool) -> BiasInfo:
     """Metadata of the valid- or invalid-syllogism plugin."""
     kind = "valid" if valid else "invalid"
     return BiasInfo(
@@ -168,7 +170,6 @@ def belief_info(valid: bool, undecided_rule: str) -> BiasInfo:
         confounds=(
             "real-world and nonsense content differ in more than believability (familiar words), as in the original "
             "design; the unscored real-world condition allows a within-content comparison",
-            undecided_rule,
         ),
         aliases=(f"belief {kind}", f"belief bias {kind}"),
     )

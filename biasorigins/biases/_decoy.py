@@ -15,7 +15,7 @@ import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, pick
 from biasorigins.biases._common import capitalize, fill, scenario_slots
-from biasorigins.biases._proportions import UNDECIDED_RULE, DifferenceOfProportionsBias
+from biasorigins.biases._proportions import DifferenceOfProportionsBias
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 
@@ -161,7 +161,9 @@ class DecoyEffect(DifferenceOfProportionsBias):
 
     Scale: index 0 = C, 1 = T, 2 = the third option (absent in ``core``). The display
     order is fixed by design: each case draws one of the 6 orderings of C, T and the third
-    option; ``core`` keeps the order of C and T.
+    option; ``core`` keeps the order of C and T. Undecided answers: see
+    :data:`~biasorigins.biases._proportions.UNDECIDED_RULE`; choosing the decoy is a decided
+    answer that is not the target.
     """
 
     design_factors = {
@@ -187,7 +189,10 @@ class DecoyEffect(DifferenceOfProportionsBias):
                 "the competitor dominates"
             ),
             conditions=CONDITIONS,
-            confounds=(UNDECIDED_RULE,),
+            confounds=(
+                "the two decoys extend the price or quality range on opposite sides, so range effects on how "
+                "prices and ratings are perceived are not separated from the attraction to the dominating option",
+            ),
             aliases=(f"decoy {placement}", f"decoy effect {placement}"),
         )
 

@@ -9,7 +9,9 @@ its contribution to the difference of proportions::
     score = hit(bias-inducing condition) - hit(neutral condition)   in {-1, 0, 1}
 
 so the mean over cases is P(hit | bias-inducing) - P(hit | neutral), in [-1, 1],
-positive = biased.
+positive = biased. The aggregate is the default one (mean and a bootstrap CI over
+cases); each case is an independently sampled item, and its order and wording
+duplicates are not counted as extra observations.
 
 Undecided answers (one rule for all three tests)
 -------------------------------------------------
@@ -35,11 +37,12 @@ from typing import ClassVar
 import pandas as pd
 
 from biasorigins.bias import Bias, answers_complete
+from biasorigins.errors import PluginError
 from biasorigins.records import TestCase
 
 UNDECIDED_RULE = (
-    "undecided answers (no option, several options or a refusal) are excluded: a case is scored only when both "
-    "compared conditions were decided, otherwise it counts as an invalid case"
+    "Undecided answers (no option, several options or a refusal) are excluded from the proportions: a case is "
+    "scored only when both compared conditions were decided; otherwise it counts as an invalid case."
 )
 
 
@@ -52,6 +55,7 @@ class DifferenceOfProportionsBias(Bias):
     """
 
     hit_key: ClassVar[str] = "target_index"
+    undecided_rule: ClassVar[str] = UNDECIDED_RULE
     design_factors: Mapping[str, tuple[str, ...]]  # factor -> its levels, set by each subclass
 
     @property
@@ -63,15 +67,15 @@ class DifferenceOfProportionsBias(Bias):
     def design_cell(self, case: TestCase) -> dict[str, str]:
         """The level of every design factor for ``case`` (keys as in :attr:`design_factors`)."""
 
-    def hit(self, case: TestCase, condition: str, answer: int) -> bool:
-        """Whether ``answer`` (scale index) to ``condition`` is the hit option."""
+    def hit(self, case: TestCase, answer: int) -> bool:
+        """Whether ``answer`` (a scale index) is the hit option of ``case``."""
         return answer == int(case.values[self.hit_key])
 
     def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
         treated, neutral = self.compared_conditions
         if not answers_complete(answers, treated, neutral):
             return None
-        return float(self.hit(case, treated, answers[treated])) - float(self.hit(case, neutral, answers[neutral]))
+        return float(self.hit(case, answers[treated])) - float(self.hit(case, answers[neutral]))
 
     def design_counts(self, cases: Sequence[TestCase]) -> pd.DataFrame:
         """Prompts per design cell and condition, with every cell of the full design listed (zeros included).
@@ -91,7 +95,10 @@ class DifferenceOfProportionsBias(Bias):
         rows = [(*key, counts.get(key, 0)) for key in itertools.product(*levels)]
         unexpected = set(counts) - {row[:-1] for row in rows}
         if unexpected:
-            raise ValueError(f"bias {self.info.slug!r}: cases fall outside the declared design: {sorted(unexpected)[:3]}")
+            raise PluginError(
+                f"bias {self.info.slug!r} generated cases outside its declared design_factors, e.g. "
+                f"{sorted(unexpected)[:3]}; add the levels to design_factors"
+            )
         return pd.DataFrame(rows, columns=[*factors, "condition", "prompts"])
 
 

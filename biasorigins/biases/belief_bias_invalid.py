@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from biasorigins.biases._belief import BeliefBias, belief_info
-from biasorigins.biases._proportions import UNDECIDED_RULE
 from biasorigins.biases._syllogisms import INVALID_FORMS
 
-BIASES = (BeliefBias(belief_info(False, UNDECIDED_RULE), INVALID_FORMS),)
+BIASES = (BeliefBias(belief_info(False), INVALID_FORMS),)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from biasorigins.biases._belief import BeliefBias, belief_info
-from biasorigins.biases._proportions import UNDECIDED_RULE
 from biasorigins.biases._syllogisms import VALID_FORMS
 
-BIASES = (BeliefBias(belief_info(True, UNDECIDED_RULE), VALID_FORMS),)
+BIASES = (BeliefBias(belief_info(True), VALID_FORMS),)

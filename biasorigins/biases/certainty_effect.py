@@ -8,7 +8,7 @@ import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, pick
 from biasorigins.biases._common import capitalize, fill, scenario_slots
-from biasorigins.biases._proportions import UNDECIDED_RULE, DifferenceOfProportionsBias, shown_first
+from biasorigins.biases._proportions import DifferenceOfProportionsBias, shown_first
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 
@@ -148,7 +148,9 @@ class CertaintyEffect(DifferenceOfProportionsBias):
     (prizes $800-$6,000, the published probability ranges), with an expected-value
     advantage of the gamble that is never negligible (unlike 4,802 vs 4,800 in the
     original value set). Both conditions share one display order; the suite shows the
-    target first in exactly half of the cases.
+    target first in exactly half of the cases. Undecided answers: see
+    :data:`~biasorigins.biases._proportions.UNDECIDED_RULE`. ``paper_compatible`` changes
+    nothing: the score is the original one.
     """
 
     info = BiasInfo(
@@ -158,7 +160,10 @@ class CertaintyEffect(DifferenceOfProportionsBias):
         citation="Kahneman & Tversky (1979); test design after Itzhak et al. (2024)",
         design="difference of proportions",
         expected_direction="the target option is chosen more often when it is a sure prize than when it is a gamble",
-        confounds=(UNDECIDED_RULE,),
+        confounds=(
+            "the control changes every probability, not only the certainty of the target (common-ratio pairs shrink "
+            "all chances), so any change of risk attitude at small probabilities also moves the score",
+        ),
         aliases=("certainty", "allais paradox"),
     )
     design_factors = {

@@ -286,12 +286,16 @@ def _bare_mentions(text: str, lower: str, labels: Sequence[str], n: int) -> list
     return found
 
 
-def _whole_answer_label(text: str, labels: Sequence[str]) -> int | None:
-    """A reply that is nothing but a label ("B", "(b).", "Answer: 2") names that option."""
-    core = re.sub(r"^(?:answer|option)\s*:?\s*", "", _lower(text).strip(), flags=re.IGNORECASE)
-    core = core.strip(" .!()[]*\"'")
+def _whole_answer_label(text: str, labels: Sequence[str]) -> tuple[int, bool] | None:
+    """A reply that is nothing but a label ("B", "(b).", "Option 2") names that option.
+
+    Returns the option and whether the label came with the word "Option".
+    """
+    core = _lower(text).strip()
+    explicit = bool(re.match(r"^(?:answer\s*:?\s*)?option\b", core))
+    core = re.sub(r"^(?:answer\s*:?\s*)?(?:option\s*)?", "", core).strip(" .!()[]*\"':")
     lowered = [label.lower() for label in labels]
-    return lowered.index(core) if core in lowered else None
+    return (lowered.index(core), explicit) if core in lowered else None
 
 
 # -- decision -------------------------------------------------------------------------------------
@@ -342,10 +346,12 @@ def parse_choice(text: str, labels: Sequence[str], options: Sequence[str]) -> Pa
     lower = _lower(norm)
     whole = _whole_answer_label(norm, labels)
     if whole is not None:
+        index, explicit = whole
         texts = [_option_key(t) for t in options]
-        if labels[whole].lower() in texts and texts.index(labels[whole].lower()) != whole:
-            return ParsedChoice(status="invalid", reason=f"ambiguous: {labels[whole]!r} is both a label and an option text")
-        return ParsedChoice(choice=whole, status="ok", reason=f"the answer is just the label {labels[whole]}")
+        label = labels[index].lower()
+        if not explicit and label in texts and texts.index(label) != index:
+            return ParsedChoice(status="invalid", reason=f"ambiguous: {labels[index]!r} is both a label and an option text")
+        return ParsedChoice(choice=index, status="ok", reason=f"the answer is just the label {labels[index]}")
 
     complements = _complements(options)
     sentence = re.search(r"[.!?](?:\s|$)|\n", lower)

@@ -79,15 +79,20 @@ def test_negativity_bias_golden_vectors(c: int, t: int, expected: float) -> None
 def test_negativity_bias_treatment_inverts_every_aspect() -> None:
     from biasorigins.biases.negativity_bias import ASPECTS
 
+    def lists(case: TestCase, condition: str) -> dict[str, str]:
+        return {line.split(":")[0]: line for line in case.conditions[condition].situation[1:]}
+
     for case in cases("negativity-bias", 50):
-        control, treatment = situation(case, "control"), situation(case, "treatment")
+        control, treatment = lists(case, "control"), lists(case, "treatment")
+        assert set(control) == set(treatment) == {"Advantages", "Disadvantages"}
         good_in_control = set(case.values["good_in_control"])
         for aspect in case.values["aspects"]:
             good_start, bad_start = (text.split("{")[0] for text in ASPECTS[aspect][:2])
-            shown, hidden = (good_start, bad_start) if aspect in good_in_control else (bad_start, good_start)
-            assert shown in control and hidden in treatment
-        # listing order and wording of the frame are shared
-        assert control.split(":")[0] == treatment.split(":")[0]
+            if aspect in good_in_control:  # an advantage in the control, its opposite a disadvantage in the treatment
+                assert good_start in control["Advantages"] and bad_start in treatment["Disadvantages"]
+            else:
+                assert bad_start in control["Disadvantages"] and good_start in treatment["Advantages"]
+        assert case.conditions["control"].situation[0] == case.conditions["treatment"].situation[0]
 
 
 def test_negativity_bias_content_consistent_answers_score_zero() -> None:

@@ -8,8 +8,8 @@ import numpy as np
 
 from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
 from biasorigins.biases._common import capitalize, fill, percent_scale, scenario_slots
-from biasorigins.records import Condition, TestCase
 from biasorigins.metrics import ratio_scale_score
+from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 
 # Habitual work activities (read after "spend time") with three risks each, shared by both messages.

@@ -414,3 +414,23 @@ def test_from_scores_reads_tables_made_elsewhere() -> None:
     assert isinstance(scores, StudyScores)
     assert scores.models.set_index("model").loc["OLMo-SFT", "reference"]
     assert scores.biases == ["Anchoring", "Framing"]
+
+
+@pytest.mark.slow
+def test_a_cell_under_a_two_process_launch(tmp_path: Path, models: dict[str, Path]) -> None:
+    """Both processes finetune together (data parallel); the main one alone evaluates."""
+    path = write_study(tmp_path, study_toml(models, workdir="run", backbones=("llama",), seeds="[0]"))
+    code = ("import sys; from biasorigins.crosstuning.design import CrossTuning; "
+            "CrossTuning.from_toml(sys.argv[1]).run_cell(sys.argv[2], progress=False)")
+    script = tmp_path / "cell.py"
+    script.write_text(code, encoding="utf-8")
+    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               str(script), str(path), "llama-tulu-s0"]
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    cell = tmp_path / "run" / "cells" / "llama-tulu-s0"
+    assert json.loads((cell / "finetune" / "run.json").read_text())["processes"] == 2
+    status = CrossTuning.from_toml(path).status().set_index("cell")
+    assert status.loc["llama-tulu-s0", "finetune"] == "done" and status.loc["llama-tulu-s0", "evaluate"] == "done"
+    assert len(pd.read_csv(cell / "scores.csv")) == len(BIASES) * CASES

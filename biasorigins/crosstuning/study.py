@@ -238,10 +238,11 @@ def _finetune(study: CrossTuning, folder: StudyFolder, cell: Cell, *, progress: 
     assert cell.backbone_key is not None and cell.dataset_key is not None and cell.seed is not None
     config = study.finetune_config(cell.backbone_key, cell.dataset_key, seed=cell.seed)
     model: Any = cell.base_model
-    if cell.trust_remote_code:
+    if cell.trust_remote_code:  # finetune() loads without remote code: load here, on the CPU, in the recipe's dtype
         from biasorigins.models.loading import load_model
 
-        model = load_model(cell.base_model, trust_remote_code=True)
+        dtype = {"bf16": "bfloat16", "fp16": "float16"}.get(config.precision, "float32")
+        model = load_model(cell.base_model, trust_remote_code=True, dtype=dtype, device="cpu")
     logger.info("cell %s: finetuning %s on %s (seed %d)", cell.id, cell.base_model, cell.dataset_key, cell.seed)
     started = time.perf_counter()
     result = finetune(model, study.datasets[cell.dataset_key].path, output_dir=folder.finetune_dir(cell),

@@ -1,29 +1,130 @@
-"""Hugging Face runner: choose an answer option by likelihood.
+"""Hugging Face runner: choose an answer option by likelihood, fast.
 
 For each prompt the runner formats the chat, prefills the answer prefix
-("Answer: Option") and reads the log-probability of each option label as the
-next token(s). Decoder models use one forward pass per prompt (batched, sorted
-by length, left-padded); T5-style models run the encoder on the prompt and one
-decoder step after the answer prefix.
+("Answer: Option") and scores each option label (" A", " B", ... or " 10")
+as the continuation.  The choice is the option with the highest summed
+log-probability.  How it is made fast (see :mod:`biasorigins.models.likelihood`):
+
+- prompts are batched by test case (control and treatment together), longest
+  cases first, so batches carry little padding;
+- the token prefix shared by a batch runs once; single-token labels are read
+  from one forward pass; longer labels reuse the prompt's key/value cache
+  (decoder) or encoder output (T5) instead of re-running the prompt;
+- several LoRA adapters loaded on one base are scored in mixed batches
+  (:meth:`HFRunner.variants`), never reloading the base;
+- a batch that runs out of memory is split and retried.
+
+The result equals one full forward per option (checked in the tests).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-import torch
-
+from biasorigins.errors import ConfigError
+from biasorigins.models.batching import plan_batches, run_with_oom_retry
 from biasorigins.models.chat import ChatFormat, default_chat_format, format_chat
+from biasorigins.models.fingerprint import digest_of
+from biasorigins.models.likelihood import ChoiceRequest, ModelCaller, score_causal, score_seq2seq
 from biasorigins.models.loading import LoadedModel, load_model
 from biasorigins.records import Prompt, Response
 
 logger = logging.getLogger(__name__)
 
+#: Adapter name that selects the bare base model in a PEFT model.
+BASE_ADAPTER = "__base__"
+_SCORING_VERSION = 2
 
-class HFRunner:
+
+def adapter_digest(model: Any, adapter: str) -> str:
+    """Identity of one loaded LoRA adapter: its configuration and weights (not its name)."""
+    import torch
+
+    config = model.peft_config[adapter].to_dict()
+    for incidental in ("base_model_name_or_path", "revision", "inference_mode", "peft_version"):
+        config.pop(incidental, None)
+    hasher = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+    marker = f".{adapter}."
+    for name, tensor in sorted(model.state_dict().items()):
+        if marker in name:
+            flat = tensor.detach().to("cpu").contiguous().reshape(-1)
+            hasher.update(f"{name.replace(marker, '.')}|{flat.dtype}|{tuple(tensor.shape)}|".encode())
+            hasher.update(flat.view(torch.uint8).numpy().tobytes())
+    return hasher.hexdigest()
+
+
+class HFTokenizing:
+    """Turns prompts into the exact text and token ids a transformers model reads.
+
+    Shared by the likelihood and generation runners so both see identical inputs.
+    """
+
+    loaded: LoadedModel
+    chat_format: ChatFormat
+    system: str | None
+
+    def _setup_model(self, model: Any, chat_format: ChatFormat | None, system: str | None,
+                     load_options: dict[str, Any]) -> None:
+        self.loaded = model if isinstance(model, LoadedModel) else load_model(model, **load_options)
+        if isinstance(model, LoadedModel) and load_options:
+            raise ConfigError(f"load options {sorted(load_options)} cannot apply to an already loaded model")
+        self.chat_format = chat_format or default_chat_format(self.loaded.tokenizer)
+        self.system = system
+
+    @property
+    def is_seq2seq(self) -> bool:
+        return self.loaded.kind == "seq2seq"
+
+    def _encode(self, texts: list[str], *, special: bool) -> list[list[int]]:
+        return self.loaded.tokenizer(texts, add_special_tokens=special)["input_ids"]
+
+    @property
+    def _context_specials(self) -> bool:
+        """Whether to add the tokenizer's special tokens (the model's own chat template brings its own)."""
+        return self.chat_format != "model"
+
+    def user_turn(self, prompt: Prompt, *, answer_prefix: str = "") -> str:
+        """The prompt wrapped in the chat format, optionally followed by an answer prefix."""
+        return format_chat(prompt.text, chat_format=self.chat_format, tokenizer=self.loaded.tokenizer,
+                           system=self.system, answer_prefix=answer_prefix)
+
+    def context(self, prompt: Prompt) -> str:
+        """The exact text the model reads before the option label (decoder) or in the encoder (T5)."""
+        if self.is_seq2seq:
+            return self.user_turn(prompt)
+        spacer = "\n\n" if self.chat_format == "raw" else ""
+        return self.user_turn(prompt, answer_prefix=spacer + prompt.answer_prefix)
+
+
+def _split_continuations(
+    encode: Any, context: str, labels: Sequence[str], *, special: bool
+) -> tuple[list[int], list[tuple[int, ...]]]:
+    """Context ids and each label's continuation ids, tokenized together as the model would read them.
+
+    As in lm-eval, trailing whitespace of the context moves into the continuation, and
+    context + continuation is encoded as one text and split; if the split point does
+    not fall on a token boundary the continuation is encoded alone.
+    """
+    stripped = context.rstrip()
+    space = context[len(stripped):] or " "
+    continuations = [space + label for label in labels]
+    encoded = encode([stripped, *(stripped + c for c in continuations)], special=special)
+    context_ids, wholes = encoded[0], encoded[1:]
+    options = []
+    for whole, continuation in zip(wholes, continuations):
+        if whole[: len(context_ids)] == context_ids and len(whole) > len(context_ids):
+            options.append(tuple(whole[len(context_ids):]))
+        else:
+            options.append(tuple(encode([continuation], special=False)[0]))
+    return context_ids, options
+
+
+class HFRunner(HFTokenizing):
     """Likelihood choice with a causal or seq2seq transformers model.
 
     Parameters
@@ -33,10 +134,23 @@ class HFRunner:
     chat_format
         ``"raw"``, ``"tulu"`` or ``"model"`` (the tokenizer's own template); default:
         the model's template when it has one, else raw.
+    system
+        Optional system text.
     batch_size
-        Prompts per forward pass.
+        Most prompts per forward pass.
+    max_batch_tokens
+        Optional bound on prompts x longest prompt per batch (memory on GPU).
+    share_prefix
+        Run the token prefix shared by a batch once (decoder models).
+    adapter
+        With several LoRA adapters loaded: the one to use, or ``"__base__"`` for the bare
+        base model; default the model's active adapter.
+    name
+        Label of the results; default the model's name.
     **load_options
-        Passed to ``load_model`` (adapter, dtype, device, trust_remote_code, ...).
+        Passed to ``load_model`` (adapter, dtype, device, trust_remote_code, ...): device
+        ``"auto"`` picks cuda / mps / cpu; dtype ``"auto"`` is bf16 (fp16 without bf16)
+        on GPU and fp32 on CPU.
     """
 
     method = "likelihood"
@@ -46,98 +160,193 @@ class HFRunner:
         model: Any,
         *,
         chat_format: ChatFormat | None = None,
-        batch_size: int = 8,
         system: str | None = None,
+        batch_size: int = 16,
+        max_batch_tokens: int | None = None,
+        share_prefix: bool = True,
+        adapter: str | None = None,
         name: str | None = None,
         **load_options: Any,
     ) -> None:
-        self.loaded = model if isinstance(model, LoadedModel) else load_model(model, **load_options)
-        self.chat_format: ChatFormat = chat_format or default_chat_format(self.loaded.tokenizer)
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        self._setup_model(model, chat_format, system, load_options)
         self.batch_size = batch_size
-        self.system = system
-        self.name = name or self.loaded.name
+        self.max_batch_tokens = max_batch_tokens
+        self.share_prefix = share_prefix
+        self._caller = ModelCaller(self.loaded.model, self.loaded.device)
+        self._row_limit = batch_size
+        self._adapter_digests: dict[str, str] = {}
+        self.adapter = self._check_adapter(adapter)
+        self.name = name or self._default_name()
+
+    # -- identity -------------------------------------------------------------------------
+    def _check_adapter(self, adapter: str | None) -> str | None:
+        model = self.loaded.model
+        if not hasattr(model, "peft_config"):
+            if adapter not in (None, BASE_ADAPTER):
+                raise ConfigError(f"adapter={adapter!r} given, but {self.loaded.name} has no LoRA adapters loaded")
+            return None
+        if adapter is None:
+            active = model.active_adapters
+            return active[0] if isinstance(active, list) else active
+        if adapter != BASE_ADAPTER and adapter not in model.peft_config:
+            raise ConfigError(f"adapter {adapter!r} is not loaded; loaded: {sorted(model.peft_config)}")
+        return adapter
+
+    def _base_label(self) -> str:
+        name, adapters = self.loaded.name, self.loaded.adapters
+        suffix = "+" + "+".join(adapters)
+        return name[: -len(suffix)] if adapters and name.endswith(suffix) else name
+
+    def _default_name(self) -> str:
+        if self.adapter is None:
+            return self.loaded.name
+        if self.adapter == BASE_ADAPTER:
+            return self._base_label()
+        if self.loaded.adapters == (self.adapter,):
+            return self.loaded.name
+        return f"{self._base_label()}+{self.adapter}"
+
+    @property
+    def model_fingerprint(self) -> str:
+        """Identity of the weights that answer: base weights, tokenizer, dtype and the adapter in use."""
+        identity = self.loaded.identity
+        parts = [f"{key}={identity.get(key, '')}" for key in ("weights", "tokenizer", "dtype")]
+        if self.adapter is not None and self.adapter != BASE_ADAPTER:
+            if self.adapter not in self._adapter_digests:
+                self._adapter_digests[self.adapter] = adapter_digest(self.loaded.model, self.adapter)
+            parts.append(f"adapter={self._adapter_digests[self.adapter]}")
+        return digest_of(parts)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Decoding settings that change answers (part of the cache key)."""
+        return {"method": self.method, "version": _SCORING_VERSION, "chat_format": self.chat_format,
+                "system": self.system, "normalisation": "sum"}
 
     @property
     def fingerprint(self) -> str:
-        settings = f"{self.loaded.fingerprint}|{self.method}|{self.chat_format}|{self.system!r}"
-        return hashlib.sha256(settings.encode()).hexdigest()
+        return digest_of([self.model_fingerprint, json.dumps(self.settings, sort_keys=True)])
 
-    # -- prompt text ----------------------------------------------------------------------
-    def context(self, prompt: Prompt) -> str:
-        """The exact text the model reads before the option label."""
-        if self.loaded.kind == "seq2seq":
-            return format_chat(prompt.text, chat_format=self.chat_format, tokenizer=self.loaded.tokenizer, system=self.system)
-        prefix = ("\n\n" if self.chat_format == "raw" else "") + prompt.answer_prefix
-        return format_chat(
-            prompt.text, chat_format=self.chat_format, tokenizer=self.loaded.tokenizer, system=self.system,
-            answer_prefix=prefix,
-        )
+    @property
+    def joint_key(self) -> tuple[int, str]:
+        """Runners with equal keys share one model and settings, so they can be batched together."""
+        return (id(self.loaded.model), json.dumps(self.settings, sort_keys=True))
 
-    def _label_ids(self, labels: Sequence[str]) -> list[list[int]]:
-        tok = self.loaded.tokenizer
-        return [tok.encode(" " + label, add_special_tokens=False) for label in labels]
+    # -- adapters --------------------------------------------------------------------------
+    def with_adapter(self, adapter: str, *, name: str | None = None) -> HFRunner:
+        """A runner on the same loaded model that uses another adapter (``"__base__"``: none)."""
+        view = copy.copy(self)
+        view.adapter = self._check_adapter(adapter)
+        view.name = name or view._default_name()
+        return view
 
-    # -- deciding ---------------------------------------------------------------------------
-    @torch.inference_mode()
+    def variants(self, adapters: Sequence[str] | None = None, *, include_base: bool = True) -> list[HFRunner]:
+        """One runner per loaded adapter (and the bare base first), all sharing this model.
+
+        Pass them together to :meth:`BiasSuite.run_many` to score every variant in
+        the same batches without reloading the base.
+        """
+        model = self.loaded.model
+        if not hasattr(model, "peft_config"):
+            raise ConfigError(f"{self.loaded.name} has no LoRA adapters loaded; load_model(..., adapter=...)")
+        names = list(adapters) if adapters is not None else list(model.peft_config)
+        if include_base and BASE_ADAPTER not in names:
+            names.insert(0, BASE_ADAPTER)
+        return [self.with_adapter(name) for name in names]
+
+    # -- requests --------------------------------------------------------------------------
+    def request(self, prompt: Prompt) -> ChoiceRequest:
+        """Token ids of one prompt: context, each option's continuation and, for T5, the encoder input."""
+        labels = list(prompt.labels)
+        if self.is_seq2seq:
+            encoder = self._encode([self.context(prompt)], special=True)[0]
+            prefix, options = _split_continuations(self._encode, prompt.answer_prefix, labels, special=False)
+            start = self.loaded.model.config.decoder_start_token_id
+            if start is None:
+                raise ConfigError(f"{self.loaded.name} has no decoder_start_token_id in its config")
+            return ChoiceRequest(context=(start, *prefix), options=tuple(options), encoder=tuple(encoder),
+                                 adapter=self.adapter)
+        context, options = _split_continuations(self._encode, self.context(prompt), labels,
+                                                special=self._context_specials)
+        return ChoiceRequest(context=tuple(context), options=tuple(options), adapter=self.adapter)
+
+    # -- scoring -----------------------------------------------------------------------------
+    def score_batch(self, requests: Sequence[ChoiceRequest]) -> list[list[float]]:
+        """Option log-probabilities of one batch (one model pass, or a few for long labels).
+
+        This is the single place where the model runs; subclasses may wrap it
+        (e.g. to log or to inject faults in tests).
+        """
+        pad = self.loaded.tokenizer.pad_token_id
+        if self.is_seq2seq:
+            return score_seq2seq(self._caller, requests, pad_id=pad, max_rows=self.batch_size * 4)
+        return score_causal(self._caller, requests, pad_id=pad, share_prefix=self.share_prefix,
+                            max_rows=self.batch_size * 4)
+
+    def _shrink(self, fitted: int) -> None:
+        self._row_limit = max(1, min(self._row_limit, fitted))
+
+    def score_requests(self, requests: Sequence[ChoiceRequest], units: Sequence[Any] | None = None
+                       ) -> Iterator[list[tuple[int, list[float]]]]:
+        """Score requests batch by batch; yields [(request index, option log-probs), ...] per batch."""
+        units = list(range(len(requests))) if units is None else list(units)
+        lengths = [r.length for r in requests]
+        for planned in plan_batches(lengths, units, batch_size=self.batch_size,
+                                    max_batch_tokens=self.max_batch_tokens):
+            for start in range(0, len(planned), self._row_limit):
+                piece = planned[start : start + self._row_limit]
+                for done, scores in run_with_oom_retry(
+                    piece, lambda rows: self.score_batch([requests[i] for i in rows]), on_split=self._shrink
+                ):
+                    yield list(zip(done, scores))
+
+    def decide_batches(self, prompts: Sequence[Prompt], *, runners: Sequence[HFRunner] | None = None
+                       ) -> Iterator[list[tuple[int, Response]]]:
+        """Answer prompts batch by batch; yields [(prompt index, response), ...] as each batch ends.
+
+        ``runners`` optionally gives each prompt its own variant of this runner (same
+        model and settings, another adapter); prompts of one test case share a batch.
+        """
+        variants = list(runners) if runners is not None else [self] * len(prompts)
+        if len(variants) != len(prompts):
+            raise ConfigError(f"runners has {len(variants)} entries for {len(prompts)} prompts")
+        if any(v.joint_key != self.joint_key for v in variants):
+            raise ConfigError("runners batched together must share this runner's model and settings")
+        requests = [self._for_adapter(self.request(p), v.adapter) for p, v in zip(prompts, variants)]
+        units = [(p.case_id, v.adapter) for p, v in zip(prompts, variants)]
+        for batch in self.score_requests(requests, units):
+            yield [(i, _choose(scores)) for i, scores in batch]
+
+    @staticmethod
+    def _for_adapter(request: ChoiceRequest, adapter: str | None) -> ChoiceRequest:
+        if request.adapter == adapter:
+            return request
+        return ChoiceRequest(context=request.context, options=request.options, encoder=request.encoder,
+                             adapter=adapter)
+
     def option_logprobs(self, prompts: Sequence[Prompt]) -> list[list[float]]:
-        """Log-probability of each displayed option label, per prompt."""
-        results: list[list[float] | None] = [None] * len(prompts)
-        contexts = [self.context(p) for p in prompts]
-        lengths = [len(self.loaded.tokenizer.encode(c)) for c in contexts]
-        order = sorted(range(len(prompts)), key=lambda i: -lengths[i])
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            scored = self._score_batch([contexts[i] for i in batch], [prompts[i] for i in batch])
-            for i, scores in zip(batch, scored):
-                results[i] = scores
-        return [r for r in results if r is not None]
+        """Summed log-probability of each displayed option label, per prompt."""
+        out: list[list[float]] = [[] for _ in prompts]
+        units = [p.case_id for p in prompts]
+        for batch in self.score_requests([self.request(p) for p in prompts], units):
+            for i, scores in batch:
+                out[i] = scores
+        return out
 
     def decide(self, prompts: Sequence[Prompt]) -> list[Response]:
-        out = []
-        for scores in self.option_logprobs(prompts):
-            best = max(range(len(scores)), key=scores.__getitem__)
-            out.append(Response(choice=best, scores=tuple(scores)))
-        return out
-
-    def _score_batch(self, contexts: list[str], prompts: list[Prompt]) -> list[list[float]]:
-        label_ids = [self._label_ids(p.labels) for p in prompts]
-        if all(len(ids) == 1 for labels in label_ids for ids in labels):
-            logprobs = self._next_token_logprobs(contexts, prompts)
-            return [[float(lp[ids[0]]) for ids in labels] for lp, labels in zip(logprobs, label_ids)]
-        return [self._sequence_logprobs(c, labels) for c, labels in zip(contexts, label_ids)]
-
-    def _next_token_logprobs(self, contexts: list[str], prompts: list[Prompt]) -> torch.Tensor:
-        tok, model, device = self.loaded.tokenizer, self.loaded.model, self.loaded.device
-        if self.loaded.kind == "seq2seq":
-            enc = tok(contexts, return_tensors="pt", padding=True).to(device)
-            prefix = tok.encode(prompts[0].answer_prefix, add_special_tokens=False)
-            start = model.config.decoder_start_token_id
-            dec = torch.tensor([[start, *prefix]] * len(contexts), device=device)
-            logits = model(**enc, decoder_input_ids=dec).logits[:, -1, :]
-        else:
-            tok.padding_side = "left"
-            enc = tok(contexts, return_tensors="pt", padding=True).to(device)
-            logits = model(**enc).logits[:, -1, :]
-        return torch.log_softmax(logits.float(), dim=-1).cpu()
-
-    def _sequence_logprobs(self, context: str, labels: list[list[int]]) -> list[float]:
-        """Sum of label-token log-probs, one full forward per option (for multi-token labels)."""
-        tok, model, device = self.loaded.tokenizer, self.loaded.model, self.loaded.device
-        out = []
-        for ids in labels:
-            if self.loaded.kind == "seq2seq":
-                enc = tok([context], return_tensors="pt").to(device)
-                prefix = tok.encode(" Answer: Option", add_special_tokens=False)
-                dec = [model.config.decoder_start_token_id, *prefix, *ids]
-                logits = model(**enc, decoder_input_ids=torch.tensor([dec], device=device)).logits[0]
-                first = len(dec) - len(ids) - 1
-            else:
-                ctx = tok.encode(context)
-                logits = model(input_ids=torch.tensor([ctx + ids], device=device)).logits[0]
-                first = len(ctx) - 1
-            lp = torch.log_softmax(logits.float(), dim=-1)
-            out.append(float(sum(lp[first + j, t] for j, t in enumerate(ids))))
-        return out
+        out: list[Response | None] = [None] * len(prompts)
+        for batch in self.decide_batches(prompts):
+            for i, response in batch:
+                out[i] = response
+        return [r for r in out if r is not None]
 
     def __repr__(self) -> str:
-        return f"<HFRunner {self.name!r} {self.loaded.kind} chat_format={self.chat_format!r}>"
+        adapter = f" adapter={self.adapter!r}" if self.adapter else ""
+        return f"<HFRunner {self.name!r} {self.loaded.kind}{adapter} chat_format={self.chat_format!r}>"
+
+
+def _choose(scores: Sequence[float]) -> Response:
+    best = max(range(len(scores)), key=scores.__getitem__)
+    return Response(choice=best, scores=tuple(scores))

@@ -1,0 +1,126 @@
+"""Batch planning and out-of-memory recovery shared by the model runners.
+
+Requests are grouped into *units* that must share a batch (e.g. the control
+and treatment prompts of one test case), units are sorted by length, longest
+first (so an out-of-memory error shows at once and padding stays small), and
+cut into batches of at most ``batch_size`` rows and ``max_batch_tokens``
+padded tokens.  :func:`run_with_oom_retry` halves a batch that runs out of
+memory until it fits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import TypeVar
+
+from biasorigins.errors import BiasOriginsError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class OutOfMemory(BiasOriginsError):
+    """A single request does not fit in memory, even alone in its batch."""
+
+
+def plan_batches(
+    lengths: Sequence[int],
+    units: Sequence[Hashable],
+    *,
+    batch_size: int,
+    max_batch_tokens: int | None = None,
+) -> list[list[int]]:
+    """Cut requests into batches: whole units, longest first, bounded rows and padded tokens.
+
+    Parameters
+    ----------
+    lengths
+        Token length of each request.
+    units
+        Unit key of each request; requests with the same key stay in one batch.
+    batch_size
+        Most rows per batch (a unit larger than this gets a batch of its own).
+    max_batch_tokens
+        Optional bound on rows x longest row.
+
+    Returns
+    -------
+    Batches of request indices. The plan depends only on the arguments, so the
+    same pending requests always give the same batches.
+    """
+    members: dict[Hashable, list[int]] = {}
+    for index, unit in enumerate(units):
+        members.setdefault(unit, []).append(index)
+    groups = sorted(members.values(), key=lambda idx: (-max(lengths[i] for i in idx), idx[0]))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for group in groups:
+        group_longest = max(lengths[i] for i in group)
+        rows = len(current) + len(group)
+        widest = max(longest, group_longest)
+        too_many = rows > batch_size
+        too_wide = max_batch_tokens is not None and rows * widest > max_batch_tokens
+        if current and (too_many or too_wide):
+            batches.append(current)
+            current, longest = [], 0
+        current = current + group
+        longest = max(longest, group_longest)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """True for CUDA/MPS/CPU allocation failures raised by torch."""
+    import torch
+
+    if isinstance(error, getattr(torch, "OutOfMemoryError", ())):
+        return True
+    text = str(error).lower()
+    return isinstance(error, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+
+
+def _free_accelerator_memory() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def run_with_oom_retry(
+    batch: Sequence[T],
+    work: Callable[[Sequence[T]], list],
+    *,
+    on_split: Callable[[int], None] | None = None,
+) -> Iterator[tuple[Sequence[T], list]]:
+    """Run ``work`` on ``batch``; on out-of-memory, split it in halves and retry each.
+
+    Yields (sub-batch, results) pairs in order.  ``on_split(new_size)`` is told
+    the size that fitted so callers can shrink later batches.
+
+    Raises
+    ------
+    OutOfMemory
+        If a single item does not fit.
+    """
+    try:
+        results = work(batch)
+    except Exception as error:  # noqa: BLE001 - only memory errors are handled, others re-raised
+        if not is_out_of_memory(error):
+            raise
+        _free_accelerator_memory()
+        if len(batch) == 1:
+            raise OutOfMemory(
+                f"one request does not fit in memory even alone ({error}); use a smaller model, dtype or prompt"
+            ) from error
+        half = len(batch) // 2
+        logger.warning("out of memory on a batch of %d; retrying as %d + %d", len(batch), half, len(batch) - half)
+        if on_split is not None:
+            on_split(max(len(batch) - half, half))
+        yield from run_with_oom_retry(batch[:half], work, on_split=on_split)
+        yield from run_with_oom_retry(batch[half:], work, on_split=on_split)
+        return
+    yield batch, results

@@ -6,15 +6,7 @@ import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, pick
 from biasorigins.biases._proportions import DifferenceOfProportionsBias, shown_first
-from biasorigins.biases._syllogisms import (
-    INVALID_FORMS,
-    VALID_FORMS,
-    WORLD,
-    Form,
-    nonsense_terms,
-    real_terms,
-    render_statement,
-)
+from biasorigins.biases._syllogisms import WORLD, Form, nonsense_terms, real_terms, render_statement
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 

@@ -110,7 +110,8 @@ _VARIANTS: dict[str, dict] = {
     "project-equipment": {
         "situation": (
             "you are the {position} at {a_organization}.",
-            "for the {project}, your {team} needs {item}, and {count} brands are under consideration.",
+            "your {team} is busy with the {project}, and you are ordering new {item} for the team; {count} brands "
+            "are under consideration.",
             "each brand is described only by its price per {unit} and a quality rating by {source} "
             "(0 = worst, 100 = best).",
         ),

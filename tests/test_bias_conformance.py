@@ -120,10 +120,14 @@ def test_biased_responder_scores_clearly_positive(slug: str) -> None:
 
 
 def test_a_responder_with_one_bias_scores_about_zero_on_the_others() -> None:
+    # Averaged over three responder seeds, like the random-responder test (standard error ~0.012).
     exhibited = "framing-effect"
     suite = BiasSuite(SLUGS, cases=N_CASES, seed=0)
-    result = suite.run(BiasedResponder(suite.cases(), [suite.bias(exhibited)], seed=7))
-    means = result.summary.set_index("bias")["mean"]
+    runs = [
+        suite.run(BiasedResponder(suite.cases(), [suite.bias(exhibited)], seed=seed)).summary.set_index("bias")["mean"]
+        for seed in range(3)
+    ]
+    means = sum(runs) / len(runs)
     assert means[exhibited] > 0.3
     others = means.drop(exhibited)
-    assert (others.abs() < 0.06).all(), others[others.abs() >= 0.06]
+    assert (others.abs() < 0.05).all(), others[others.abs() >= 0.05]

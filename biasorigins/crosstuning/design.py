@@ -344,6 +344,8 @@ class Cell(BaseModel):
         What is loaded: the backbone, or the reference model.
     adapter
         The LoRA adapter folder of a reference (finetuned cells use their own, in the study folder).
+    trust_remote_code
+        Whether the base model may run its own code from the hub.
     chat_format
         The chat format it is evaluated with.
     mmlu_shots

@@ -1,0 +1,258 @@
+"""Finetuning throughput: biasorigins.finetune() vs a plain transformers Trainer + peft baseline.
+
+Both arms train the same LoRA (rank 16, all linear layers) on the same model,
+the same examples (a Flan-like length mix: mostly short prompt/completion
+pairs, some long few-shot prompts), for the same number of optimizer steps
+with the same effective batch, and both learn only the completions (the same
+token ids and labels, from our encoder). The difference is the engine:
+
+- ours: length-grouped micro-batches, logits computed only where a token is
+  supervised, loss normalised over the whole effective batch;
+- baseline: ``transformers.Trainer`` with a random sampler and a collator
+  that pads each micro-batch to its longest example.
+
+One full epoch is run (examples = steps x batch size), so both arms see every
+example exactly once. Each arm runs in its own fresh process, so peak memory
+(RSS on CPU, ``torch.cuda.max_memory_allocated`` on GPU) is its own. Printed:
+supervised tokens per second of training for both, their ratio and peak
+memory.
+
+Usage::
+
+    python benchmarks/finetune_throughput.py                 # SmolLM2-135M-Instruct
+    python benchmarks/finetune_throughput.py --model tiny    # seconds, for a smoke test
+    python benchmarks/finetune_throughput.py --arms ours,packed,baseline --repeats 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+
+LORA = dict(lora_r=16, lora_alpha=32, lora_dropout=0.05)
+LEARNING_RATE = 2e-4
+
+
+# ------------------------------------------------------------------ data
+def flan_like_mix(count: int, long_fraction: float, seed: int) -> list[dict[str, str]]:
+    """Mostly short Flan-style records plus some long few-shot prompts built from them."""
+    path = resources.files("biasorigins") / "data" / "instructions" / "flan_style.jsonl"
+    with open(str(path), encoding="utf-8") as handle:
+        pool = [json.loads(line) for line in handle if line.strip()]
+    rng = random.Random(seed)
+    records = []
+    for index in range(count):
+        target = rng.choice(pool)
+        if rng.random() < long_fraction:
+            shots = rng.sample(pool, rng.randint(8, 14))
+            context = "".join(f"{s['prompt']}\n{s['completion']}\n\n" for s in shots)
+            records.append({"prompt": context + target["prompt"], "completion": target["completion"]})
+        else:
+            records.append({"prompt": target["prompt"], "completion": target["completion"]})
+    return records
+
+
+# ------------------------------------------------------------------ arms
+def _peak_memory_mb() -> float:
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_ours(args: argparse.Namespace, model_path: str, records: list[dict], packed: bool) -> dict:
+    from biasorigins.finetune import FinetuneConfig, finetune
+
+    config = FinetuneConfig(
+        **LORA, learning_rate=LEARNING_RATE, batch_size=args.batch_size, micro_batch_size=args.micro_batch_size,
+        max_steps=args.steps, max_length=args.max_length, save_steps=None,
+        batching="packed" if packed else "length_grouped",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        result = finetune(model_path, records, output_dir=folder, seed=args.seed, config=config, progress=False)
+        log = result.training_log()
+    return {
+        "examples": result.num_examples,
+        "steps": result.steps,
+        "supervised_tokens": result.supervised_tokens,
+        "tokens": int(log["tokens"].sum() + log["padding_tokens"].sum()),
+        "padding_tokens": int(log["padding_tokens"].sum()),
+        "seconds": result.seconds,
+        "final_loss": result.final_loss,
+    }
+
+
+def run_baseline(args: argparse.Namespace, model_path: str, records: list[dict]) -> dict:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    from biasorigins.finetune import encode_dataset, read_instruction_data
+    from biasorigins.models.loading import load_model
+
+    loaded = load_model(model_path)
+    encoded = encode_dataset(read_instruction_data(records), loaded.tokenizer, kind="causal",
+                             max_length=args.max_length, progress=False)
+    torch.manual_seed(args.seed)
+    model = get_peft_model(loaded.model, LoraConfig(r=LORA["lora_r"], lora_alpha=LORA["lora_alpha"],
+                                                    lora_dropout=LORA["lora_dropout"], target_modules="all-linear",
+                                                    task_type="CAUSAL_LM"))
+    train_set = [{"input_ids": e.input_ids.tolist(), "labels": e.labels.tolist()} for e in encoded.examples]
+    pad = loaded.tokenizer.pad_token_id
+
+    def pad_to_longest(rows: list[dict]) -> dict:
+        width = max(len(r["input_ids"]) for r in rows)
+        ids = torch.full((len(rows), width), pad)
+        labels = torch.full((len(rows), width), -100)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            n = len(row["input_ids"])
+            ids[i, :n], labels[i, :n], mask[i, :n] = torch.tensor(row["input_ids"]), torch.tensor(row["labels"]), 1
+        return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+    counts = {"supervised_tokens": 0, "tokens": 0, "padding_tokens": 0, "seconds": 0.0}
+
+    class CountingTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: ANN001
+            counts["supervised_tokens"] += int((inputs["labels"][:, 1:] != -100).sum())
+            counts["tokens"] += int(inputs["attention_mask"].numel())
+            counts["padding_tokens"] += int((inputs["attention_mask"] == 0).sum())
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+    class StepTimer(TrainerCallback):
+        def on_step_begin(self, *unused, **kwargs):  # noqa: ANN002, ANN003
+            self.started = time.perf_counter()
+
+        def on_step_end(self, *unused, **kwargs):  # noqa: ANN002, ANN003
+            counts["seconds"] += time.perf_counter() - self.started
+
+    cuda = torch.cuda.is_available()
+    with tempfile.TemporaryDirectory() as folder:
+        training_args = TrainingArguments(
+            output_dir=folder, per_device_train_batch_size=args.micro_batch_size,
+            gradient_accumulation_steps=args.batch_size // args.micro_batch_size, max_steps=args.steps,
+            learning_rate=LEARNING_RATE, lr_scheduler_type="linear", warmup_steps=math.ceil(0.03 * args.steps),
+            weight_decay=0.0,
+            max_grad_norm=1.0, seed=args.seed, data_seed=args.seed, use_cpu=not cuda, bf16=cuda,
+            logging_strategy="no", save_strategy="no", report_to=[], disable_tqdm=True,
+            remove_unused_columns=False,
+        )
+        trainer = CountingTrainer(model=model, args=training_args, train_dataset=train_set,
+                                  data_collator=pad_to_longest, callbacks=[StepTimer()])
+        output = trainer.train()
+    return {"examples": len(train_set), "steps": int(output.global_step), **counts,
+            "final_loss": float(output.training_loss)}
+
+
+def child(args: argparse.Namespace) -> None:
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    records = flan_like_mix(args.steps * args.batch_size, args.long_fraction, args.seed)
+    if args.arm == "baseline":
+        found = run_baseline(args, args.model_path, records)
+    else:
+        found = run_ours(args, args.model_path, records, packed=args.arm == "packed")
+    found["peak_memory_mb"] = _peak_memory_mb()
+    found["supervised_tokens_per_second"] = found["supervised_tokens"] / found["seconds"]
+    print("RESULT " + json.dumps(found), flush=True)
+
+
+# ------------------------------------------------------------------ driver
+def model_path_for(name: str, folder: Path) -> str:
+    if name == "smollm2":
+        from biasorigins.testing.smollm import smollm2_path
+
+        return str(smollm2_path())
+    if name == "tiny":
+        from biasorigins.testing.tiny_models import build_tiny_causal_lm
+
+        return str(build_tiny_causal_lm(folder / "tiny", arch="llama", seed=0))
+    return name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="smollm2", help="smollm2 (default), tiny, or a model folder")
+    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--batch-size", type=int, default=8, help="effective batch (examples per step)")
+    parser.add_argument("--micro-batch-size", type=int, default=4)
+    parser.add_argument("--max-length", type=int, default=1024)
+    parser.add_argument("--long-fraction", type=float, default=0.15)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads per arm (0: torch's default)")
+    parser.add_argument("--arms", default="ours,baseline", help="comma list of ours, packed, baseline")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--arm", help=argparse.SUPPRESS)
+    parser.add_argument("--model-path", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.arm:
+        child(args)
+        return
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = model_path_for(args.model, Path(folder))
+        arms = args.arms.split(",")
+        runs: dict[str, list[dict]] = {arm: [] for arm in arms}
+        for repeat in range(args.repeats):
+            for arm in arms if repeat % 2 == 0 else arms[::-1]:  # alternate the order across repeats
+                command = [sys.executable, __file__, "--arm", arm, "--model-path", path] + [
+                    f"--{k.replace('_', '-')}={v}" for k, v in vars(args).items()
+                    if k not in ("arm", "model_path", "arms", "repeats", "model")
+                ]
+                done = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+                lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+                if done.returncode or not lines:
+                    sys.exit(f"arm {arm} failed:\n{done.stderr[-4000:]}")
+                runs[arm].append(json.loads(lines[-1][len("RESULT "):]))
+                print(f"  {arm:8s} run {repeat + 1}: {runs[arm][-1]['supervised_tokens_per_second']:.1f} "
+                      "supervised tokens/s", flush=True)
+    report(args, runs)
+
+
+def report(args: argparse.Namespace, runs: dict[str, list[dict]]) -> None:
+    import torch
+
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
+    print(f"\nmodel={args.model} device={device} torch={torch.__version__} python={platform.python_version()}")
+    print(f"steps={args.steps} effective batch={args.batch_size} micro-batch={args.micro_batch_size} "
+          f"max_length={args.max_length} long fraction={args.long_fraction} "
+          f"examples={args.steps * args.batch_size} (one epoch)")
+    header = f"{'arm':10s} {'sup. tok/s':>11s} {'sup. tokens':>11s} {'tokens run':>10s} {'padding':>8s} " \
+             f"{'seconds':>8s} {'peak MB':>8s}"
+    print(header)
+    best = {}
+    examples = {run["examples"] for found in runs.values() for run in found}
+    if examples != {args.steps * args.batch_size}:
+        print(f"note: {sorted(examples)} examples were left after cutting to max_length, so the runs are not "
+              "exactly one epoch; raise --max-length")
+    for arm, found in runs.items():
+        for run in found:
+            padding = run["padding_tokens"] / run["tokens"] if run["tokens"] else 0.0
+            print(f"{arm:10s} {run['supervised_tokens_per_second']:11.1f} {run['supervised_tokens']:11d} "
+                  f"{run['tokens']:10d} {padding:8.1%} {run['seconds']:8.1f} {run['peak_memory_mb']:8.0f}")
+        best[arm] = max(run["supervised_tokens_per_second"] for run in found)
+    if "baseline" in best:
+        for arm in best:
+            if arm != "baseline":
+                ratios = [a["supervised_tokens_per_second"] / b["supervised_tokens_per_second"]
+                          for a, b in zip(runs[arm], runs["baseline"])]
+                print(f"ratio {arm}/baseline (supervised tokens/s): "
+                      + ", ".join(f"{r:.2f}x" for r in ratios))
+
+
+if __name__ == "__main__":
+    main()

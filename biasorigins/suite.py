@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -10,11 +11,13 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from biasorigins.bias import Bias
+from biasorigins.engine import answer_prompts, runner_name
 from biasorigins.errors import ConfigError
 from biasorigins.metrics import ScoreSummary
 from biasorigins.records import Decision, Prompt, TestCase, decide
 from biasorigins.rendering import LabelStyle, render_prompt
 from biasorigins.seeding import counterbalance_rng
+from biasorigins.store import DecisionStore
 
 if TYPE_CHECKING:
     from biasorigins.models.base import Runner
@@ -177,16 +180,77 @@ class BiasSuite:
         cases = self.cases() if cases is None else cases
         return [render_prompt(case, name, labels=self.labels) for case in cases for name in case.conditions]
 
+    def _bias_prompts(self, bias: Bias) -> list[Prompt] | None:
+        """The prompts of one bias, or None (error recorded) if its cases cannot be generated or rendered."""
+        try:
+            return self.prompts(self.cases_for(bias))
+        except Exception as exc:  # noqa: BLE001 - one broken plugin must not stop the suite
+            self._record_error(bias.info.slug, "generate", exc)
+            return None
+
     # -- running and scoring ------------------------------------------------------------
-    def run(self, runner: Runner, *, model: str | None = None) -> SuiteResult:
-        """Ask ``runner`` every prompt and score the answers."""
-        cases = self.cases()
-        prompts = self.prompts(cases)
-        responses = runner.decide(prompts)
-        if len(responses) != len(prompts):
-            raise ConfigError(f"runner {runner!r} returned {len(responses)} responses for {len(prompts)} prompts")
-        decisions = [decide(p, r) for p, r in zip(prompts, responses)]
-        return self.score(decisions, model=model or getattr(runner, "name", type(runner).__name__), cases=cases)
+    def run(
+        self,
+        runner: Runner,
+        *,
+        model: str | None = None,
+        store: DecisionStore | str | os.PathLike[str] | None = None,
+        progress: bool = True,
+    ) -> SuiteResult:
+        """Ask ``runner`` every prompt and score the answers.
+
+        Parameters
+        ----------
+        runner
+            Any :class:`~biasorigins.models.base.Runner` (HF model, callable, responder...).
+        model
+            Label of the results (default: the runner's name).
+        store
+            A :class:`~biasorigins.store.DecisionStore` or a path to one: answers already
+            there are reused, new ones are written batch by batch, so an interrupted run
+            restarts where it stopped.
+        progress
+            Show a progress bar per bias.
+        """
+        name = model or runner_name(runner)
+        return self.run_many([runner], names=[name], store=store, progress=progress)[name]
+
+    def run_many(
+        self,
+        runners: Sequence[Runner],
+        *,
+        names: Sequence[str] | None = None,
+        store: DecisionStore | str | os.PathLike[str] | None = None,
+        progress: bool = True,
+    ) -> dict[str, SuiteResult]:
+        """Run several runners on the same prompts; returns {name: result}.
+
+        Runners that share one loaded model and settings, such as the LoRA variants of
+        :meth:`HFRunner.variants`, answer in mixed batches: the base model is loaded
+        and read once for all of them.
+        """
+        names = [runner_name(r) for r in runners] if names is None else list(names)
+        if len(names) != len(runners):
+            raise ConfigError(f"{len(names)} names given for {len(runners)} runners")
+        if len(set(names)) != len(names):
+            raise ConfigError(f"runner names must be distinct, got {names}; pass names=[...]")
+        opened, owned = DecisionStore.open(store) if store is not None else (None, False)
+        decisions: dict[str, list[Decision]] = {name: [] for name in names}
+        try:
+            for bias in self.biases:
+                prompts = self._bias_prompts(bias)
+                if not prompts:
+                    continue
+                label = names[0] if len(names) == 1 else f"{len(names)} models"
+                responses = answer_prompts(runners, prompts, store=opened, progress=progress,
+                                           description=f"{label}: {bias.info.slug}")
+                for name, answered in zip(names, responses):
+                    decisions[name].extend(decide(p, r) for p, r in zip(prompts, answered))
+        finally:
+            if owned and opened is not None:
+                opened.close()
+        cases = [case for bias in self.biases for case in self._cases.get(bias.info.slug, [])]
+        return {name: self.score(decisions[name], model=name, cases=cases) for name in names}
 
     def score(
         self, decisions: Iterable[Decision], *, model: str = "model", cases: Sequence[TestCase] | None = None
@@ -198,6 +262,7 @@ class BiasSuite:
             by_case.setdefault(decision.case_id, {})[decision.condition] = decision
         rows, case_scores = [], {}
         failed: set[str] = set()
+        score_errors: list[SuiteError] = []
         for case in cases:
             bias = self.bias(case.bias)
             got = by_case.get(case.id, {})
@@ -208,7 +273,7 @@ class BiasSuite:
                     score = bias.score(case, answers) if answers else None
                 except Exception as exc:  # noqa: BLE001 - report and go on
                     failed.add(case.bias)
-                    self._record_error(case.bias, "score", exc)
+                    score_errors.append(self._record_error(case.bias, "score", exc))
             case_scores.setdefault(case.bias, []).append(score)
             for name, cond in case.conditions.items():
                 d = got.get(name)
@@ -228,6 +293,8 @@ class BiasSuite:
                         "status": d.status if d else "missing",
                         "valid": bool(d and d.valid),
                         "text": d.text if d else None,
+                        "error": d.error if d else None,
+                        "option_scores": d.scores if d else None,
                         "score": score,
                     }
                 )
@@ -236,18 +303,23 @@ class BiasSuite:
             for bias in self.biases
             if bias.info.slug in case_scores and bias.info.slug not in failed
         }
+        generation_errors = [e for e in self.errors if e.stage == "generate"]
         return SuiteResult(
             model=model,
             table=pd.DataFrame(rows, columns=_TABLE_COLUMNS),
             summaries=summaries,
             titles={b.info.slug: b.info.title for b in self.biases},
-            errors=list(self.errors),
+            errors=generation_errors + score_errors,
         )
 
-    def _record_error(self, slug: str, stage: Literal["generate", "score"], exc: Exception) -> None:
+    def _record_error(self, slug: str, stage: Literal["generate", "score"], exc: Exception) -> SuiteError:
         message = f"{type(exc).__name__}: {exc}"
-        logger.error("bias %r failed while %s: %s", slug, "generating cases" if stage == "generate" else "scoring", message)
-        self.errors.append(SuiteError(slug, stage, message))
+        error = SuiteError(slug, stage, message)
+        if error not in self.errors:
+            logger.error("bias %r failed while %s: %s", slug, "generating cases" if stage == "generate" else "scoring",
+                         message)
+            self.errors.append(error)
+        return error
 
     def __repr__(self) -> str:
         return f"<BiasSuite {len(self.biases)} biases x {self.n_cases} cases, seed={self.seed}>"
@@ -255,7 +327,8 @@ class BiasSuite:
 
 _TABLE_COLUMNS = [
     "model", "bias", "case_id", "scenario_id", "index", "variant", "condition", "choice",
-    "chosen_option", "displayed_choice", "reversed", "status", "valid", "text", "score",
+    "chosen_option", "displayed_choice", "reversed", "status", "valid", "text", "error",
+    "option_scores", "score",
 ]
 
 
@@ -280,23 +353,42 @@ class SuiteResult:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Per-bias mean score, bootstrap CI, mean |score| and valid/invalid case counts."""
+        """Per-bias mean score, bootstrap CI, mean |score|, valid/invalid case counts and answer counts.
+
+        ``invalid_answers`` counts every answer that gave no choice (invalid, refused,
+        errored or missing); ``refused_answers`` the refusals among them.
+        """
         rows = [
             {"model": self.model, "bias": slug, "title": self.titles.get(slug, slug), **s.model_dump()}
             for slug, s in self.summaries.items()
         ]
-        invalid_answers = self.table.groupby("bias")["valid"].apply(lambda v: int((~v).sum()))
+        by_bias = self.table.groupby("bias")
+        invalid_answers = by_bias["valid"].apply(lambda v: int((~v).sum()))
+        refused_answers = by_bias["status"].apply(lambda v: int((v == "refused").sum()))
         frame = pd.DataFrame(
             rows, columns=["model", "bias", "title", "mean", "ci_low", "ci_high", "n_valid", "n_invalid", "mean_abs"]
         )
         frame["invalid_answers"] = frame["bias"].map(invalid_answers).fillna(0).astype(int)
+        frame["refused_answers"] = frame["bias"].map(refused_answers).fillna(0).astype(int)
         return frame
+
+    @property
+    def answer_counts(self) -> pd.DataFrame:
+        """Answers per bias and status (ok, invalid, refused, error, missing): one row per bias."""
+        counts = pd.crosstab(self.table["bias"], self.table["status"])
+        for status in ("ok", "invalid", "refused", "error", "missing"):
+            if status not in counts:
+                counts[status] = 0
+        counts = counts[["ok", "invalid", "refused", "error", "missing"]].astype(int).reset_index()
+        counts.insert(0, "model", self.model)
+        return counts.rename_axis(columns=None)
 
     def to_string(self) -> str:
         """A human-readable per-bias table."""
-        frame = self.summary[["title", "mean", "ci_low", "ci_high", "n_valid", "n_invalid", "invalid_answers"]]
+        frame = self.summary[["title", "mean", "ci_low", "ci_high", "n_valid", "n_invalid", "invalid_answers",
+                              "refused_answers"]]
         frame = frame.rename(columns={"title": "bias", "n_valid": "valid cases", "n_invalid": "invalid cases",
-                                      "invalid_answers": "invalid answers"})
+                                      "invalid_answers": "invalid answers", "refused_answers": "refused"})
         text = f"Model: {self.model}\n" + frame.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
         if self.errors:
             text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)

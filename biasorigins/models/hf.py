@@ -143,8 +143,9 @@ class HFRunner(HFTokenizing):
     share_prefix
         Run the token prefix shared by a batch once (decoder models).
     adapter
-        With several LoRA adapters loaded: the one to use, or ``"__base__"`` for the bare
-        base model; default the model's active adapter.
+        With a :class:`LoadedModel`: the name of the loaded LoRA adapter to use, or
+        ``"__base__"`` for the bare base model (default: the active adapter).  With a path
+        or hub id: the adapter folder(s) to load, as in ``load_model(..., adapter=...)``.
     name
         Label of the results; default the model's name.
     **load_options
@@ -170,6 +171,8 @@ class HFRunner(HFTokenizing):
     ) -> None:
         if batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        if not isinstance(model, LoadedModel) and adapter is not None:
+            load_options["adapter"], adapter = adapter, None
         self._setup_model(model, chat_format, system, load_options)
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens

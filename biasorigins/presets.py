@@ -90,6 +90,13 @@ ITZHAK_2: tuple[tuple[str, str], ...] = (
     ("belief-bias-valid", "Belief Valid"),
 )
 
+# All five tests of Itzhak et al. (2024), "Instructed to Bias".
+ITZHAK_5: tuple[tuple[str, str], ...] = ITZHAK_2 + (
+    ("belief-bias-invalid", "Belief Invalid"),
+    ("decoy-expensive", "Decoy Expensive"),
+    ("decoy-cheaper", "Decoy Cheaper"),
+)
+
 _add(Preset(
     name="malberg30",
     description="The 30 decision-making biases of Malberg et al. (2024), in the cross-tuning paper's order.",
@@ -100,4 +107,14 @@ _add(Preset(
     description="The 32 biases of Itzhak, Belinkov & Stanovsky (2025): the Malberg 30 plus certainty effect "
     "and belief bias (valid syllogisms), with the paper's display names and order.",
     entries=MALBERG_30 + ITZHAK_2,
+))
+_add(Preset(
+    name="itzhak5",
+    description="The certainty, belief-bias and decoy tests of Itzhak et al. (2024).",
+    entries=ITZHAK_5,
+))
+_add(Preset(
+    name="builtin",
+    description="Every built-in bias: the Malberg 30 followed by the five tests of Itzhak et al. (2024).",
+    entries=MALBERG_30 + ITZHAK_5,
 ))

@@ -95,3 +95,14 @@ def test_presets_select_biases_in_paper_order() -> None:
     assert paper.display_names["status-quo-bias"] == "Status-Quo Bias"
     with pytest.raises(ConfigError, match="unknown preset"):
         get_preset("nope")
+
+
+def test_builtin_preset_lists_every_builtin_bias() -> None:
+    from biasorigins.plugins import BUILTIN_PLUGIN, registered_biases
+    from biasorigins.presets import get_preset
+
+    builtin = {slug for slug, entry in registered_biases().items() if entry.plugin == BUILTIN_PLUGIN}
+    assert set(get_preset("builtin").slugs) == builtin
+    assert len(builtin) == 35
+    for name in ("malberg30", "itzhak5", "paper32"):
+        assert set(get_preset(name).slugs) <= builtin

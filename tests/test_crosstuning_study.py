@@ -330,40 +330,54 @@ def test_a_changed_design_redoes_evaluation_and_refuses_to_retrain(
         retrained.run(progress=False)
 
 
-def test_kill_and_restart_gives_identical_results(
-    finished: tuple[CrossTuning, object, float], models: dict[str, Path], mmlu_dir: Path, tmp_path: Path
-) -> None:
-    reference, reference_analysis, _ = finished
-    path = write_study(tmp_path, study_toml(models, workdir="run", mmlu=mmlu_dir))
+def run_until_killed(path: Path, marker: str, count: int) -> None:
+    """Run the study in a subprocess and SIGKILL it once ``count`` stage markers named ``marker`` exist."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     code = ("import sys; from biasorigins.crosstuning.design import CrossTuning; "
             "CrossTuning.from_toml(sys.argv[1]).run(progress=False)")
     process = subprocess.Popen([sys.executable, "-c", code, str(path)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    cells = tmp_path / "run" / "cells"
+    cells = path.parent / "run" / "cells"
     deadline = time.monotonic() + 180
-    while len(list(cells.glob("*/finetune.done.json"))) < 3 and process.poll() is None:
+    while len(list(cells.glob(f"*/{marker}"))) < count and process.poll() is None:
         assert time.monotonic() < deadline, "the study subprocess made no progress"
-        time.sleep(0.05)
+        time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == -signal.SIGKILL, stderr.decode()[-2000:]
 
+
+def test_kill_and_restart_gives_identical_results(
+    finished: tuple[CrossTuning, object, float], models: dict[str, Path], mmlu_dir: Path, tmp_path: Path
+) -> None:
+    from biasorigins.store import DecisionStore
+
+    reference, reference_analysis, _ = finished
+    path = write_study(tmp_path, study_toml(models, workdir="run", mmlu=mmlu_dir))
     study = CrossTuning.from_toml(path)
-    before = study.status()
-    assert (before["evaluate"] != "done").all() and 3 <= (before["finetune"] == "done").sum() < 8
+    run_until_killed(path, "finetune.done.json", 3)  # killed while finetuning
+    status = study.status()
+    assert 3 <= (status["finetune"] == "done").sum() < 8 and (status["evaluate"] == "todo").all()
+    run_until_killed(path, "evaluate.done.json", 1)  # killed while evaluating
+    status = study.status()
+    assert (status["finetune"].iloc[:8] == "done").all() and 1 <= (status["evaluate"] == "done").sum() < 9
+
     analysis = study.run(report=False, progress=False)
-    assert (study.status()[["evaluate"]] == "done").all().all()
+    assert (study.status()[["evaluate", "mmlu"]] == "done").all().all()
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "run" / "scores.csv"),
                                   pd.read_csv(Path(reference.workdir) / "scores.csv"))
-    assert analysis.summaries() == reference_analysis.summaries()
-    for cell in study.cells()[:8]:  # no duplicated training steps, one marker per stage
-        log = (cells / cell.id / "finetune" / "training_log.jsonl").read_text().splitlines()
-        assert [json.loads(line)["step"] for line in log] == list(range(1, STEPS + 1))
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "run" / "capabilities.csv"),
                                   pd.read_csv(Path(reference.workdir) / "capabilities.csv"))
-    assert sorted(p.name for p in cells.glob("llama-flan-s0/*.done.json")) == [
-        "evaluate.done.json", "finetune.done.json", "mmlu.done.json"]
+    assert analysis.summaries() == reference_analysis.summaries()
+    cells = tmp_path / "run" / "cells"
+    for cell in study.cells():  # nothing twice: training steps, stored answers, stage markers
+        if not cell.reference:
+            log = (cells / cell.id / "finetune" / "training_log.jsonl").read_text().splitlines()
+            assert [json.loads(line)["step"] for line in log] == list(range(1, STEPS + 1))
+        with DecisionStore(cells / cell.id / "decisions.sqlite") as store:
+            assert store.integrity_ok()
+            assert store.count() == len(pd.read_csv(cells / cell.id / "decisions.csv"))
+        assert len(list((cells / cell.id).glob("*.done.json"))) == len(cell.stages)
 
 
 def test_one_cell_per_process_and_busy_cells(

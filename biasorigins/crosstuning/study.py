@@ -5,6 +5,7 @@ The study folder (``workdir``)::
     study.toml                    the design, with absolute paths (written by every run)
     cells/<cell id>/
         finetune/                 finetune() output: adapter/, checkpoints/, training log, result.json
+        decisions.sqlite          every answer, stored batch by batch (reused by a restart or a changed suite)
         decisions.csv             one row per test case and condition (choice, status, score)
         summary.csv               per-bias mean, CI, valid and invalid counts
         scores.csv                one row per test case: model, backbone, data, seed, reference, bias,
@@ -17,14 +18,17 @@ The study folder (``workdir``)::
     report.html, report.md, report_figures/
 
 Every file is written to a temporary name and renamed, and a stage's marker is written last, so a crash
-(even SIGKILL) loses only the stage in flight; finetuning itself resumes from its last checkpoint. A stage
+(even SIGKILL) loses only the work in flight: finetuning resumes from its last checkpoint, and evaluation
+from the cell's decision store, which holds every batch of answers as soon as it is computed. A stage
 is *done* when its marker exists and records the fingerprint of the current design's inputs; a marker
 with another fingerprint is *stale* (the design changed): evaluation and MMLU are then redone, while a
 stale finetuning stops the run with an explanation (training is not thrown away silently).
 
 Concurrency: a process works on a cell only while it holds the cell's lock (``cells/<id>/.lock``,
-``flock``), and every shared file is replaced atomically, so many processes (a SLURM job array, several
-machines on a shared file system) can run cells of one study folder at once. Under ``accelerate launch``
+``flock``), every shared file is replaced atomically, and each cell has its own sqlite store that only
+the lock holder opens, so many processes (a SLURM job array, several machines on a shared file system)
+can run cells of one study folder at once. One process evaluates all cells of a base model on one loaded
+copy of it, with the cells' LoRA adapters attached side by side. Under ``accelerate launch``
 every process finetunes together (data parallel) and the main process alone evaluates.
 """
 
@@ -112,6 +116,10 @@ class StudyFolder:
         if cell.reference:
             return Path(cell.adapter) if cell.adapter else Path()
         return self.finetune_dir(cell) / "adapter"
+
+    def store(self, cell: Cell) -> Path:
+        """The cell's decision store: every answer, written batch by batch (one writer: the lock holder)."""
+        return self.cell_dir(cell) / "decisions.sqlite"
 
     def marker(self, cell: Cell, stage: Stage) -> Path:
         return self.cell_dir(cell) / f"{stage}.done.json"
@@ -266,7 +274,8 @@ def _cell_scores(cell: Cell, scores: pd.DataFrame) -> pd.DataFrame:
     return frame[SCORE_COLUMNS]
 
 
-def _evaluate(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: LoadedModel, suite: Any) -> None:
+def _evaluate(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: LoadedModel, suite: Any,
+              *, progress: bool) -> None:
     from biasorigins.models.hf import BASE_ADAPTER, HFRunner
 
     started = time.perf_counter()
@@ -274,7 +283,7 @@ def _evaluate(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: Loade
     runner = HFRunner(loaded, adapter=adapter, chat_format=cell.chat_format, name=cell.model,
                       batch_size=study.suite.batch_size)
     logger.info("cell %s: evaluating %d biases x %d cases", cell.id, len(suite.biases), suite.n_cases)
-    result = suite.run(runner, model=cell.model)
+    result = suite.run(runner, model=cell.model, store=folder.store(cell), progress=progress)
     directory = folder.cell_dir(cell)
     folder.write_csv(directory / "decisions.csv", result.table)
     folder.write_csv(directory / "summary.csv", result.summary)
@@ -363,7 +372,7 @@ def _evaluate_group(study: CrossTuning, folder: StudyFolder, cells: Sequence[Cel
         try:
             for cell in mine:
                 if _needs(study, folder, cell, "evaluate"):
-                    _evaluate(study, folder, cell, loaded, suite)
+                    _evaluate(study, folder, cell, loaded, suite, progress=progress)
                 if "mmlu" in cell.stages and _needs(study, folder, cell, "mmlu"):
                     _mmlu(study, folder, cell, loaded, progress=progress)
         finally:

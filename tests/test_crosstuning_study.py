@@ -48,8 +48,10 @@ def mmlu_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A miniature MMLU folder (standard layout, our own questions): two subjects, 2 dev + 3 test each."""
     folder = tmp_path_factory.mktemp("mmlu")
     questions = {
-        "office_arithmetic": [("What is 3 + 4?", "6", "7", "8", "9", "B"), ("What is 10 - 6?", "4", "3", "5", "16", "A"),
-                              ("What is 2 x 5?", "7", "25", "10", "12", "C"), ("What is 9 + 9?", "18", "99", "0", "19", "A"),
+        "office_arithmetic": [("What is 3 + 4?", "6", "7", "8", "9", "B"),
+                              ("What is 10 - 6?", "4", "3", "5", "16", "A"),
+                              ("What is 2 x 5?", "7", "25", "10", "12", "C"),
+                              ("What is 9 + 9?", "18", "99", "0", "19", "A"),
                               ("What is 8 / 2?", "2", "16", "6", "4", "D")],
         "workplace_facts": [("How many days are in a week?", "5", "7", "10", "12", "B"),
                             ("Which is a writing tool?", "Pen", "Cup", "Chair", "Lamp", "A"),
@@ -207,9 +209,10 @@ def test_design_errors_name_the_key(changes: dict[str, object], message: str) ->
 
 
 def test_toml_errors_name_file_line_and_key(tmp_path: Path, models: dict[str, Path]) -> None:
-    text = study_toml(models, workdir="w").replace('label = "OLMo"', 'label = "OLMo"\nfinetune = { lerning_rate = 0.1 }')
+    typo = "finetune = { lerning_rate = 0.1 }"
+    text = study_toml(models, workdir="w").replace('label = "OLMo"', f'label = "OLMo"\n{typo}')
     path = write_study(tmp_path, text, "typo.toml")
-    line = 1 + text.splitlines().index("finetune = { lerning_rate = 0.1 }")
+    line = 1 + text.splitlines().index(typo)
     with pytest.raises(ConfigError) as error:
         CrossTuning.from_toml(path)
     assert f"typo.toml, line {line}: backbones.olmo.finetune.lerning_rate" in str(error.value)
@@ -301,7 +304,8 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
     assert seconds < 120, f"the tiny study took {seconds:.0f} s"
 
 
-def test_rerun_skips_finished_work(finished: tuple[CrossTuning, object, float]) -> None:
+def test_rerun_skips_finished_work(finished: tuple[CrossTuning, object, float],
+                                   capsys: pytest.CaptureFixture[str]) -> None:
     study, analysis, _ = finished
     workdir = Path(study.workdir)
     markers = {p: p.stat().st_mtime_ns for p in workdir.glob("cells/*/*.done.json")}
@@ -311,6 +315,10 @@ def test_rerun_skips_finished_work(finished: tuple[CrossTuning, object, float]) 
     assert time.perf_counter() - started < 15
     assert {p: p.stat().st_mtime_ns for p in workdir.glob("cells/*/*.done.json")} == markers
     assert again.summaries() == analysis.summaries()
+    assert crosstune(str(workdir), "run", "--no-report", "--no-progress") == 0
+    out = capsys.readouterr().out
+    assert analysis.summaries()["attribution"] in out and f"scores: {workdir / 'scores.csv'}" in out
+    assert {p: p.stat().st_mtime_ns for p in workdir.glob("cells/*/*.done.json")} == markers
 
 
 def test_a_changed_design_redoes_evaluation_and_refuses_to_retrain(
@@ -319,7 +327,8 @@ def test_a_changed_design_redoes_evaluation_and_refuses_to_retrain(
     study, _, _ = finished
     copy = tmp_path / "copy"
     shutil.copytree(study.workdir, copy)
-    more_cases = study.model_copy(update={"workdir": copy, "suite": study.suite.model_copy(update={"cases": CASES + 1})})
+    suite = study.suite.model_copy(update={"cases": CASES + 1})
+    more_cases = study.model_copy(update={"workdir": copy, "suite": suite})
     status = more_cases.status()
     assert (status["finetune"].iloc[:8] == "done").all() and (status["evaluate"] == "stale").all()
     assert (status["mmlu"] == "done").all()
@@ -416,7 +425,8 @@ def test_command_errors(tmp_path: Path, models: dict[str, Path], monkeypatch: py
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match="not a study folder"):
         crosstune(str(tmp_path / "empty"), "status")
-    missing = write_study(tmp_path, study_toml(models, workdir="run2").replace("flan_style.jsonl", "nope.jsonl"), "m.toml")
+    text = study_toml(models, workdir="run2").replace("flan_style.jsonl", "nope.jsonl")
+    missing = write_study(tmp_path, text, "m.toml")
     with pytest.raises(ConfigError, match="datasets.flan.path: the instruction data file .*nope.jsonl does not exist"):
         CrossTuning.from_toml(missing).run(progress=False)
 

@@ -533,7 +533,8 @@ class CrossTuning(_Spec):
         if isinstance(cell_id, int) or (isinstance(cell_id, str) and cell_id.isdigit()):
             index = int(cell_id)
             if not 0 <= index < len(cells):
-                raise ConfigError(f"cell index {index} is out of range: the study has {len(cells)} cells (0..{len(cells) - 1})")
+                raise ConfigError(f"cell index {index} is out of range: the study has {len(cells)} cells "
+                                  f"(0..{len(cells) - 1})")
             return cells[index]
         for cell in cells:
             if cell.id == cell_id:
@@ -716,8 +717,9 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
             return
         fixed = {}
         for key, entry in entries.items():
-            if isinstance(entry, dict) and isinstance(entry.get(field), str) and _is_local(entry[field], base, data=data):
-                entry = {**entry, field: _absolute(entry[field], base)}
+            value = entry.get(field) if isinstance(entry, dict) else None
+            if isinstance(value, str) and _is_local(value, base, data=data):
+                entry = {**entry, field: _absolute(value, base)}
             fixed[key] = entry
         out[section] = fixed
 

@@ -86,7 +86,7 @@ STAGES: tuple[Stage, ...] = ("finetune", "evaluate", "mmlu")
 def require_workdir(study: CrossTuning) -> Path:
     """The study folder, or a ConfigError saying how to set it."""
     if study.workdir is None:
-        raise ConfigError("the study has no workdir; set workdir = \"...\" in the study file or CrossTuning(workdir=...)")
+        raise ConfigError('the study has no workdir; set workdir = "..." in the study file or CrossTuning(workdir=...)')
     return Path(study.workdir)
 
 
@@ -111,10 +111,10 @@ class StudyFolder:
     def finetune_dir(self, cell: Cell) -> Path:
         return self.cell_dir(cell) / "finetune"
 
-    def adapter_dir(self, cell: Cell) -> Path:
-        """The LoRA adapter the cell is evaluated with (its own, or a reference's given adapter)."""
+    def adapter_dir(self, cell: Cell) -> Path | None:
+        """The LoRA adapter the cell is evaluated with: its own, a reference's given one, or None."""
         if cell.reference:
-            return Path(cell.adapter) if cell.adapter else Path()
+            return Path(cell.adapter) if cell.adapter else None
         return self.finetune_dir(cell) / "adapter"
 
     def store(self, cell: Cell) -> Path:
@@ -131,7 +131,8 @@ class StudyFolder:
         except FileNotFoundError:
             return None
         except (OSError, json.JSONDecodeError) as error:
-            raise BiasOriginsError(f"cannot read the stage marker {path}: {error}; delete it to redo the stage") from None
+            raise BiasOriginsError(
+                f"cannot read the stage marker {path}: {error}; delete it to redo the stage") from None
 
     def write_marker(self, cell: Cell, stage: Stage, fingerprint: str, seconds: float, **details: Any) -> None:
         record = {
@@ -326,7 +327,7 @@ def _load_group(cells: Sequence[Cell], folder: StudyFolder) -> LoadedModel:
     """The base model of ``cells`` loaded once, with the adapter of every cell that has one."""
     from biasorigins.models.loading import load_model
 
-    adapters = {cell.id: folder.adapter_dir(cell) for cell in cells if not cell.reference or cell.adapter}
+    adapters = {cell.id: path for cell in cells if (path := folder.adapter_dir(cell)) is not None}
     first = cells[0]
     return load_model(first.base_model, adapter=adapters or None, trust_remote_code=first.trust_remote_code)
 

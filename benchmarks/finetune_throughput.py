@@ -64,6 +64,33 @@ def flan_like_mix(count: int, long_fraction: float, seed: int) -> list[dict[str,
 
 
 # ------------------------------------------------------------------ arms
+class StepClock:
+    """Wall and CPU clocks at the end of every optimizer step, with the step's supervised tokens.
+
+    Rates are taken from the end of step 1 to the end of the last step, so the first step
+    (one-off warm-up work) counts for neither arm. CPU time (this process, all threads) is
+    far less sensitive than wall time to other programs sharing the machine.
+    """
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[float, float, int]] = []
+
+    def step_done(self, supervised_tokens: int) -> None:
+        self.marks.append((time.perf_counter(), time.process_time(), supervised_tokens))
+
+    def rates(self) -> dict[str, float]:
+        (wall0, cpu0, _), (wall1, cpu1, _) = self.marks[0], self.marks[-1]
+        tokens = sum(tokens for _, _, tokens in self.marks[1:])
+        return {
+            "measured_steps": len(self.marks) - 1,
+            "measured_supervised_tokens": tokens,
+            "seconds": wall1 - wall0,
+            "cpu_seconds": cpu1 - cpu0,
+            "supervised_tokens_per_second": tokens / (wall1 - wall0),
+            "supervised_tokens_per_cpu_second": tokens / (cpu1 - cpu0),
+        }
+
+
 def _peak_memory_mb() -> float:
     import torch
 
@@ -80,8 +107,10 @@ def run_ours(args: argparse.Namespace, model_path: str, records: list[dict], pac
         max_steps=args.steps, max_length=args.max_length, save_steps=None,
         batching="packed" if packed else "length_grouped",
     )
+    clock = StepClock()
     with tempfile.TemporaryDirectory() as folder:
-        result = finetune(model_path, records, output_dir=folder, seed=args.seed, config=config, progress=False)
+        result = finetune(model_path, records, output_dir=folder, seed=args.seed, config=config, progress=False,
+                          callback=lambda row: clock.step_done(row["supervised_tokens"]))
         log = result.training_log()
     return {
         "examples": result.num_examples,
@@ -89,8 +118,8 @@ def run_ours(args: argparse.Namespace, model_path: str, records: list[dict], pac
         "supervised_tokens": result.supervised_tokens,
         "tokens": int(log["tokens"].sum() + log["padding_tokens"].sum()),
         "padding_tokens": int(log["padding_tokens"].sum()),
-        "seconds": result.seconds,
         "final_loss": result.final_loss,
+        **clock.rates(),
     }
 
 
@@ -122,7 +151,8 @@ def run_baseline(args: argparse.Namespace, model_path: str, records: list[dict])
             ids[i, :n], labels[i, :n], mask[i, :n] = torch.tensor(row["input_ids"]), torch.tensor(row["labels"]), 1
         return {"input_ids": ids, "labels": labels, "attention_mask": mask}
 
-    counts = {"supervised_tokens": 0, "tokens": 0, "padding_tokens": 0, "seconds": 0.0}
+    counts = {"supervised_tokens": 0, "tokens": 0, "padding_tokens": 0}
+    clock = StepClock()
 
     class CountingTrainer(Trainer):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: ANN001
@@ -132,11 +162,11 @@ def run_baseline(args: argparse.Namespace, model_path: str, records: list[dict])
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
     class StepTimer(TrainerCallback):
-        def on_step_begin(self, *unused, **kwargs):  # noqa: ANN002, ANN003
-            self.started = time.perf_counter()
+        seen = 0
 
         def on_step_end(self, *unused, **kwargs):  # noqa: ANN002, ANN003
-            counts["seconds"] += time.perf_counter() - self.started
+            clock.step_done(counts["supervised_tokens"] - self.seen)
+            self.seen = counts["supervised_tokens"]
 
     cuda = torch.cuda.is_available()
     with tempfile.TemporaryDirectory() as folder:
@@ -153,7 +183,7 @@ def run_baseline(args: argparse.Namespace, model_path: str, records: list[dict])
                                   data_collator=pad_to_longest, callbacks=[StepTimer()])
         output = trainer.train()
     return {"examples": len(train_set), "steps": int(output.global_step), **counts,
-            "final_loss": float(output.training_loss)}
+            "final_loss": float(output.training_loss), **clock.rates()}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -167,7 +197,6 @@ def child(args: argparse.Namespace) -> None:
     else:
         found = run_ours(args, args.model_path, records, packed=args.arm == "packed")
     found["peak_memory_mb"] = _peak_memory_mb()
-    found["supervised_tokens_per_second"] = found["supervised_tokens"] / found["seconds"]
     print("RESULT " + json.dumps(found), flush=True)
 
 
@@ -218,8 +247,9 @@ def main() -> None:
                 if done.returncode or not lines:
                     sys.exit(f"arm {arm} failed:\n{done.stderr[-4000:]}")
                 runs[arm].append(json.loads(lines[-1][len("RESULT "):]))
-                print(f"  {arm:8s} run {repeat + 1}: {runs[arm][-1]['supervised_tokens_per_second']:.1f} "
-                      "supervised tokens/s", flush=True)
+                latest = runs[arm][-1]
+                print(f"  {arm:8s} run {repeat + 1}: {latest['supervised_tokens_per_second']:.2f} supervised tokens/s, "
+                      f"{latest['supervised_tokens_per_cpu_second']:.2f} per CPU second", flush=True)
     report(args, runs)
 
 
@@ -227,31 +257,31 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]]) -> None:
     import torch
 
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
-    print(f"\nmodel={args.model} device={device} torch={torch.__version__} python={platform.python_version()}")
+    print(f"\nmodel={args.model} device={device} torch={torch.__version__} threads={args.threads or 'default'}")
     print(f"steps={args.steps} effective batch={args.batch_size} micro-batch={args.micro_batch_size} "
           f"max_length={args.max_length} long fraction={args.long_fraction} "
-          f"examples={args.steps * args.batch_size} (one epoch)")
-    header = f"{'arm':10s} {'sup. tok/s':>11s} {'sup. tokens':>11s} {'tokens run':>10s} {'padding':>8s} " \
-             f"{'seconds':>8s} {'peak MB':>8s}"
-    print(header)
-    best = {}
+          f"examples={args.steps * args.batch_size} (one epoch); rates over steps 2-{args.steps}")
     examples = {run["examples"] for found in runs.values() for run in found}
     if examples != {args.steps * args.batch_size}:
         print(f"note: {sorted(examples)} examples were left after cutting to max_length, so the runs are not "
               "exactly one epoch; raise --max-length")
+    print(f"{'arm':9s} {'sup.tok/s':>9s} {'/CPU s':>7s} {'sup.tokens':>10s} {'tokens run':>10s} {'padding':>8s} "
+          f"{'wall s':>7s} {'CPU s':>7s} {'peak MB':>8s}")
     for arm, found in runs.items():
         for run in found:
             padding = run["padding_tokens"] / run["tokens"] if run["tokens"] else 0.0
-            print(f"{arm:10s} {run['supervised_tokens_per_second']:11.1f} {run['supervised_tokens']:11d} "
-                  f"{run['tokens']:10d} {padding:8.1%} {run['seconds']:8.1f} {run['peak_memory_mb']:8.0f}")
-        best[arm] = max(run["supervised_tokens_per_second"] for run in found)
-    if "baseline" in best:
-        for arm in best:
-            if arm != "baseline":
-                ratios = [a["supervised_tokens_per_second"] / b["supervised_tokens_per_second"]
-                          for a, b in zip(runs[arm], runs["baseline"])]
-                print(f"ratio {arm}/baseline (supervised tokens/s): "
-                      + ", ".join(f"{r:.2f}x" for r in ratios))
+            print(f"{arm:9s} {run['supervised_tokens_per_second']:9.2f} {run['supervised_tokens_per_cpu_second']:7.2f} "
+                  f"{run['supervised_tokens']:10d} {run['tokens']:10d} {padding:8.1%} {run['seconds']:7.1f} "
+                  f"{run['cpu_seconds']:7.1f} {run['peak_memory_mb']:8.0f}")
+    if "baseline" not in runs:
+        return
+    for arm in runs:
+        if arm == "baseline":
+            continue
+        for key, label in (("supervised_tokens_per_second", "wall"), ("supervised_tokens_per_cpu_second", "CPU")):
+            ratios = [a[key] / b[key] for a, b in zip(runs[arm], runs["baseline"])]
+            print(f"ratio {arm}/baseline, supervised tokens per {label} second: "
+                  + ", ".join(f"{r:.2f}x" for r in ratios))
 
 
 if __name__ == "__main__":

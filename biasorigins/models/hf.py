@@ -58,24 +58,77 @@ def adapter_digest(model: Any, adapter: str) -> str:
     return hasher.hexdigest()
 
 
-class HFTokenizing:
-    """Turns prompts into the exact text and token ids a transformers model reads.
-
-    Shared by the likelihood and generation runners so both see identical inputs.
+class HFModelBase:
+    """What the likelihood and generation runners share: the loaded model, its adapters,
+    its identity, and the exact text and token ids it reads.
     """
 
     loaded: LoadedModel
     chat_format: ChatFormat
     system: str | None
+    adapter: str | None
+    name: str
 
-    def _setup_model(self, model: Any, chat_format: ChatFormat | None, system: str | None,
-                     load_options: dict[str, Any]) -> None:
-        self.loaded = model if isinstance(model, LoadedModel) else load_model(model, **load_options)
+    def _setup_model(self, model: Any, *, chat_format: ChatFormat | None, system: str | None,
+                     adapter: str | None, name: str | None, load_options: dict[str, Any]) -> None:
+        if not isinstance(model, LoadedModel) and adapter is not None:
+            load_options["adapter"], adapter = adapter, None
         if isinstance(model, LoadedModel) and load_options:
             raise ConfigError(f"load options {sorted(load_options)} cannot apply to an already loaded model")
+        self.loaded = model if isinstance(model, LoadedModel) else load_model(model, **load_options)
         self.chat_format = chat_format or default_chat_format(self.loaded.tokenizer)
         self.system = system
+        self._adapter_digests: dict[str, str] = {}
+        self.adapter = self._check_adapter(adapter)
+        self.name = name or self._default_name()
 
+    # -- identity -------------------------------------------------------------------------
+    def _check_adapter(self, adapter: str | None) -> str | None:
+        model = self.loaded.model
+        if not hasattr(model, "peft_config"):
+            if adapter not in (None, BASE_ADAPTER):
+                raise ConfigError(f"adapter={adapter!r} given, but {self.loaded.name} has no LoRA adapters loaded")
+            return None
+        if adapter is None:
+            active = model.active_adapters
+            return active[0] if isinstance(active, list) else active
+        if adapter != BASE_ADAPTER and adapter not in model.peft_config:
+            raise ConfigError(f"adapter {adapter!r} is not loaded; loaded: {sorted(model.peft_config)}")
+        return adapter
+
+    def _base_label(self) -> str:
+        name, adapters = self.loaded.name, self.loaded.adapters
+        suffix = "+" + "+".join(adapters)
+        return name[: -len(suffix)] if adapters and name.endswith(suffix) else name
+
+    def _default_name(self) -> str:
+        if self.adapter is None:
+            return self.loaded.name
+        if self.adapter == BASE_ADAPTER:
+            return self._base_label()
+        if self.loaded.adapters == (self.adapter,):
+            return self.loaded.name
+        return f"{self._base_label()}+{self.adapter}"
+
+    @property
+    def model_fingerprint(self) -> str:
+        """Identity of the weights that answer: base weights, tokenizer, dtype and the adapter in use."""
+        identity = self.loaded.identity
+        parts = [f"{key}={identity.get(key, '')}" for key in ("weights", "tokenizer", "dtype")]
+        if self.adapter is not None and self.adapter != BASE_ADAPTER:
+            if self.adapter not in self._adapter_digests:
+                self._adapter_digests[self.adapter] = adapter_digest(self.loaded.model, self.adapter)
+            parts.append(f"adapter={self._adapter_digests[self.adapter]}")
+        return digest_of(parts)
+
+    def with_adapter(self, adapter: str, *, name: str | None = None) -> Any:
+        """A runner on the same loaded model that uses another adapter (``"__base__"``: none)."""
+        view = copy.copy(self)
+        view.adapter = self._check_adapter(adapter)
+        view.name = name or view._default_name()
+        return view
+
+    # -- text and tokens ----------------------------------------------------------------------
     @property
     def is_seq2seq(self) -> bool:
         return self.loaded.kind == "seq2seq"
@@ -124,7 +177,7 @@ def _split_continuations(
     return context_ids, options
 
 
-class HFRunner(HFTokenizing):
+class HFRunner(HFModelBase):
     """Likelihood choice with a causal or seq2seq transformers model.
 
     Parameters
@@ -171,56 +224,13 @@ class HFRunner(HFTokenizing):
     ) -> None:
         if batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
-        if not isinstance(model, LoadedModel) and adapter is not None:
-            load_options["adapter"], adapter = adapter, None
-        self._setup_model(model, chat_format, system, load_options)
+        self._setup_model(model, chat_format=chat_format, system=system, adapter=adapter, name=name,
+                          load_options=load_options)
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
         self.share_prefix = share_prefix
         self._caller = ModelCaller(self.loaded.model, self.loaded.device)
         self._row_limit = batch_size
-        self._adapter_digests: dict[str, str] = {}
-        self.adapter = self._check_adapter(adapter)
-        self.name = name or self._default_name()
-
-    # -- identity -------------------------------------------------------------------------
-    def _check_adapter(self, adapter: str | None) -> str | None:
-        model = self.loaded.model
-        if not hasattr(model, "peft_config"):
-            if adapter not in (None, BASE_ADAPTER):
-                raise ConfigError(f"adapter={adapter!r} given, but {self.loaded.name} has no LoRA adapters loaded")
-            return None
-        if adapter is None:
-            active = model.active_adapters
-            return active[0] if isinstance(active, list) else active
-        if adapter != BASE_ADAPTER and adapter not in model.peft_config:
-            raise ConfigError(f"adapter {adapter!r} is not loaded; loaded: {sorted(model.peft_config)}")
-        return adapter
-
-    def _base_label(self) -> str:
-        name, adapters = self.loaded.name, self.loaded.adapters
-        suffix = "+" + "+".join(adapters)
-        return name[: -len(suffix)] if adapters and name.endswith(suffix) else name
-
-    def _default_name(self) -> str:
-        if self.adapter is None:
-            return self.loaded.name
-        if self.adapter == BASE_ADAPTER:
-            return self._base_label()
-        if self.loaded.adapters == (self.adapter,):
-            return self.loaded.name
-        return f"{self._base_label()}+{self.adapter}"
-
-    @property
-    def model_fingerprint(self) -> str:
-        """Identity of the weights that answer: base weights, tokenizer, dtype and the adapter in use."""
-        identity = self.loaded.identity
-        parts = [f"{key}={identity.get(key, '')}" for key in ("weights", "tokenizer", "dtype")]
-        if self.adapter is not None and self.adapter != BASE_ADAPTER:
-            if self.adapter not in self._adapter_digests:
-                self._adapter_digests[self.adapter] = adapter_digest(self.loaded.model, self.adapter)
-            parts.append(f"adapter={self._adapter_digests[self.adapter]}")
-        return digest_of(parts)
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -238,13 +248,6 @@ class HFRunner(HFTokenizing):
         return (id(self.loaded.model), json.dumps(self.settings, sort_keys=True))
 
     # -- adapters --------------------------------------------------------------------------
-    def with_adapter(self, adapter: str, *, name: str | None = None) -> HFRunner:
-        """A runner on the same loaded model that uses another adapter (``"__base__"``: none)."""
-        view = copy.copy(self)
-        view.adapter = self._check_adapter(adapter)
-        view.name = name or view._default_name()
-        return view
-
     def variants(self, adapters: Sequence[str] | None = None, *, include_base: bool = True) -> list[HFRunner]:
         """One runner per loaded adapter (and the bare base first), all sharing this model.
 

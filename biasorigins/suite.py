@@ -138,6 +138,31 @@ class BiasSuite:
         self._cases: dict[str, list[TestCase]] = {}
         self.errors: list[SuiteError] = []
 
+    @classmethod
+    def from_cases(
+        cls,
+        cases: Sequence[TestCase],
+        *,
+        biases: Sequence[Bias] | None = None,
+        seed: int = 0,
+        labels: LabelStyle = "letters",
+        paper_compatible: bool = False,
+    ) -> BiasSuite:
+        """A suite made of given test cases (e.g. read back from an export), for scoring them.
+
+        ``biases`` supplies bias objects that are not registered; the others are looked up by slug.
+        """
+        if not cases:
+            raise ConfigError("from_cases needs at least one test case")
+        slugs = list(dict.fromkeys(case.bias for case in cases))
+        given = {b.info.slug: b for b in biases or ()}
+        per_bias = {slug: [c for c in cases if c.bias == slug] for slug in slugs}
+        suite = cls([given.get(slug, slug) for slug in slugs], cases=max(len(v) for v in per_bias.values()),
+                    seed=seed, counterbalance="none", labels=labels,
+                    paper_compatible=paper_compatible)
+        suite._cases = per_bias
+        return suite
+
     @property
     def bias_slugs(self) -> list[str]:
         return [bias.info.slug for bias in self.biases]

@@ -280,8 +280,13 @@ class BiasSuite:
     def score(
         self, decisions: Iterable[Decision], *, model: str = "model", cases: Sequence[TestCase] | None = None
     ) -> SuiteResult:
-        """Score decisions (e.g. handed back from outside) against this suite's cases."""
+        """Score decisions (e.g. handed back from outside) against this suite's cases.
+
+        Biases that failed to generate or render their prompts are left out (see ``errors``).
+        """
         cases = self.cases() if cases is None else cases
+        unusable = {e.bias for e in self.errors if e.stage == "generate"}
+        cases = [case for case in cases if case.bias not in unusable]
         by_case: dict[str, dict[str, Decision]] = {}
         for decision in decisions:
             by_case.setdefault(decision.case_id, {})[decision.condition] = decision

@@ -96,31 +96,36 @@ def run_with_oom_retry(
     *,
     on_split: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Sequence[T], list]]:
-    """Run ``work`` on ``batch``; on out-of-memory, split it in halves and retry each.
+    """Run ``work`` on ``batch``; on out-of-memory, retry in pieces half as large, and so on.
 
-    Yields (sub-batch, results) pairs in order.  ``on_split(new_size)`` is told
-    the size that fitted so callers can shrink later batches.
+    Yields (piece, results) pairs in order.  Once a size failed, the rest of the
+    batch runs in the smaller pieces; ``on_split(size)`` tells the caller the new
+    size so later batches start small too.
 
     Raises
     ------
     OutOfMemory
         If a single item does not fit.
     """
-    try:
-        results = work(batch)
-    except Exception as error:  # noqa: BLE001 - only memory errors are handled, others re-raised
-        if not is_out_of_memory(error):
-            raise
-        _free_accelerator_memory()
-        if len(batch) == 1:
-            raise OutOfMemory(
-                f"one request does not fit in memory even alone ({error}); use a smaller model, dtype or prompt"
-            ) from error
-        half = len(batch) // 2
-        logger.warning("out of memory on a batch of %d; retrying as %d + %d", len(batch), half, len(batch) - half)
-        if on_split is not None:
-            on_split(max(len(batch) - half, half))
-        yield from run_with_oom_retry(batch[:half], work, on_split=on_split)
-        yield from run_with_oom_retry(batch[half:], work, on_split=on_split)
-        return
-    yield batch, results
+    items = list(batch)
+    size = len(items)
+    start = 0
+    while start < len(items):
+        piece = items[start : start + size]
+        try:
+            results = work(piece)
+        except Exception as error:  # noqa: BLE001 - only memory errors are handled, others re-raised
+            if not is_out_of_memory(error):
+                raise
+            _free_accelerator_memory()
+            if len(piece) == 1:
+                raise OutOfMemory(
+                    f"one request does not fit in memory even alone ({error}); use a smaller model, dtype or prompt"
+                ) from error
+            size = (len(piece) + 1) // 2
+            logger.warning("out of memory on a batch of %d; retrying with batches of %d", len(piece), size)
+            if on_split is not None:
+                on_split(size)
+            continue
+        yield piece, results
+        start += len(piece)

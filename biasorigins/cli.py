@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="model name in the results")
     p.add_argument("--out", help="folder for decisions.csv and summary.csv")
     p.set_defaults(func=cmd_evaluate)
+
+    from biasorigins.crosstuning.command import add_crosstune_parser
+
+    add_crosstune_parser(sub)
     return parser
 
 

@@ -185,7 +185,9 @@ def _shares_table(anova: pd.DataFrame) -> pd.DataFrame:
         if term in q:
             out[f"q_{_SHARE_NAMES[term]}"] = q[term]
     eta = out[[c for c in out.columns if c.startswith("eta_sq_")]]
-    out["largest"] = eta.idxmax(axis=1).str.removeprefix("eta_sq_")
+    # A bias whose scores never vary has no shares; its "largest" term stays missing.
+    largest = eta.dropna(how="all").idxmax(axis=1).str.removeprefix("eta_sq_")
+    out["largest"] = largest.reindex(out.index)
     return out.reset_index()
 
 

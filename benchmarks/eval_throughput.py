@@ -67,13 +67,18 @@ class TokenCounter:
 
 
 def per_option_loglikelihood(runner, prompts, batch_size: int) -> list[list[float]]:
-    """lm-eval style: one row per (prompt, option) = context + continuation, one full forward each."""
+    """lm-eval style: one row per (prompt, option), one full forward each.
+
+    As in lm-eval's HF backend, a row is (context + continuation) without its last token, rows
+    are sorted longest first and batched, and the continuation's log-probabilities are read from
+    the last positions; unlike lm-eval, logits are computed only there (a faster baseline).
+    """
     import torch
 
     model, device = runner.loaded.model, runner.loaded.device
     pad = runner.loaded.tokenizer.pad_token_id
-    requests = [runner.request(p) for p in prompts]
-    rows = [(i, j, [*r.context, *option], len(option)) for i, r in enumerate(requests)
+    requests = runner.requests(prompts)
+    rows = [(i, j, [*r.context, *option][:-1], option) for i, r in enumerate(requests)
             for j, option in enumerate(r.options)]
     rows.sort(key=lambda row: (-len(row[2]), row[0], row[1]))
     scores = [[0.0] * len(r.options) for r in requests]
@@ -81,20 +86,19 @@ def per_option_loglikelihood(runner, prompts, batch_size: int) -> list[list[floa
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
             width = max(len(row[2]) for row in batch)
-            keep = max(row[3] for row in batch) + 1
+            keep = max(len(row[3]) for row in batch)
             ids = torch.full((len(batch), width), pad, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for k, (_, _, tokens, _) in enumerate(batch):  # left padding: continuations end every row
+            for k, (_, _, tokens, _) in enumerate(batch):  # left padding: every row ends at the last column
                 ids[k, width - len(tokens):] = torch.tensor(tokens)
                 mask[k, width - len(tokens):] = 1
             positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
             logits = model(input_ids=ids.to(device), attention_mask=mask.to(device),
                            position_ids=positions.to(device), logits_to_keep=keep).logits
             logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
-            for k, (i, j, tokens, n) in enumerate(batch):
-                # logits[:, t] predicts the token after kept position t; the continuation is the last n tokens
-                scores[i][j] = float(sum(logprobs[k, keep - 1 - n + t, tokens[len(tokens) - n + t]]
-                                         for t in range(n)))
+            for k, (i, j, _, option) in enumerate(batch):
+                # the last len(option) kept positions predict the option's tokens
+                scores[i][j] = float(sum(logprobs[k, keep - len(option) + t, token] for t, token in enumerate(option)))
     return scores
 
 

@@ -138,3 +138,21 @@ def test_cpu_defaults_to_fp32_and_device_is_overridable(models, tmp_path):
 def test_request_length_counts_every_part():
     request = ChoiceRequest(context=(1, 2, 3), options=((4,), (5, 6)), encoder=(7, 8))
     assert request.length == 3 + 2 + 2 and not request.single_token
+
+
+@pytest.mark.slow
+def test_smollm2_fast_choices_equal_per_option_forwards_and_generation_parses():
+    from biasorigins.models.generation import GenerationRunner
+    from biasorigins.testing.smollm import SMOLLM2_INSTALL, smollm2_available, smollm2_path
+
+    if not smollm2_available():
+        pytest.skip(f"SmolLM2 not installed: {SMOLLM2_INSTALL}")
+    runner = HFRunner(smollm2_path(), batch_size=4)
+    prompts = BiasSuite(["framing-effect", "loss-aversion"], cases=1, seed=0).prompts()
+    fast = runner.option_logprobs(prompts)
+    for prompt, scores in zip(prompts, fast):
+        reference = naive_option_logprobs(runner, prompt)
+        assert scores == pytest.approx(reference, abs=1e-3)
+        assert argmax(scores) == argmax(reference)
+    generated = GenerationRunner(runner.loaded, max_new_tokens=24, batch_size=4).decide(prompts)
+    assert all(r.text and r.status in {"ok", "invalid", "refused"} for r in generated)

@@ -154,27 +154,41 @@ class HFModelBase:
         return self.user_turn(prompt, answer_prefix=spacer + prompt.answer_prefix)
 
 
-def _split_continuations(
-    encode: Any, context: str, labels: Sequence[str], *, special: bool
-) -> tuple[list[int], list[tuple[int, ...]]]:
-    """Context ids and each label's continuation ids, tokenized together as the model would read them.
+_TOKENIZE_CHUNK = 4096
 
+
+def split_continuations(
+    encode: Any, items: Sequence[tuple[str, Sequence[str]]], *, special: bool
+) -> list[tuple[list[int], list[tuple[int, ...]]]]:
+    """Context ids and each label's continuation ids, tokenized together as the model reads them.
+
+    ``items`` are (context, labels) pairs; all texts go to the tokenizer in a few large calls.
     As in lm-eval, trailing whitespace of the context moves into the continuation, and
     context + continuation is encoded as one text and split; if the split point does
     not fall on a token boundary the continuation is encoded alone.
     """
-    stripped = context.rstrip()
-    space = context[len(stripped):] or " "
-    continuations = [space + label for label in labels]
-    encoded = encode([stripped, *(stripped + c for c in continuations)], special=special)
-    context_ids, wholes = encoded[0], encoded[1:]
-    options = []
-    for whole, continuation in zip(wholes, continuations):
-        if whole[: len(context_ids)] == context_ids and len(whole) > len(context_ids):
-            options.append(tuple(whole[len(context_ids):]))
-        else:
-            options.append(tuple(encode([continuation], special=False)[0]))
-    return context_ids, options
+    texts: list[str] = []
+    plans = []
+    for context, labels in items:
+        stripped = context.rstrip()
+        space = context[len(stripped):] or " "
+        continuations = [space + label for label in labels]
+        plans.append((len(texts), continuations))
+        texts += [stripped, *(stripped + c for c in continuations)]
+    encoded: list[list[int]] = []
+    for start in range(0, len(texts), _TOKENIZE_CHUNK):
+        encoded += encode(texts[start : start + _TOKENIZE_CHUNK], special=special)
+    out = []
+    for first, continuations in plans:
+        context_ids = encoded[first]
+        options = []
+        for whole, continuation in zip(encoded[first + 1 : first + 1 + len(continuations)], continuations):
+            if whole[: len(context_ids)] == context_ids and len(whole) > len(context_ids):
+                options.append(tuple(whole[len(context_ids):]))
+            else:
+                options.append(tuple(encode([continuation], special=False)[0]))
+        out.append((context_ids, options))
+    return out
 
 
 class HFRunner(HFModelBase):
@@ -265,18 +279,30 @@ class HFRunner(HFModelBase):
     # -- requests --------------------------------------------------------------------------
     def request(self, prompt: Prompt) -> ChoiceRequest:
         """Token ids of one prompt: context, each option's continuation and, for T5, the encoder input."""
-        labels = list(prompt.labels)
-        if self.is_seq2seq:
-            encoder = self._encode([self.context(prompt)], special=True)[0]
-            prefix, options = _split_continuations(self._encode, prompt.answer_prefix, labels, special=False)
-            start = self.loaded.model.config.decoder_start_token_id
-            if start is None:
-                raise ConfigError(f"{self.loaded.name} has no decoder_start_token_id in its config")
-            return ChoiceRequest(context=(start, *prefix), options=tuple(options), encoder=tuple(encoder),
-                                 adapter=self.adapter)
-        context, options = _split_continuations(self._encode, self.context(prompt), labels,
-                                                special=self._context_specials)
-        return ChoiceRequest(context=tuple(context), options=tuple(options), adapter=self.adapter)
+        return self.requests([prompt])[0]
+
+    def requests(self, prompts: Sequence[Prompt]) -> list[ChoiceRequest]:
+        """:meth:`request` for many prompts, tokenized in bulk."""
+        if not self.is_seq2seq:
+            split = split_continuations(self._encode, [(self.context(p), p.labels) for p in prompts],
+                                        special=self._context_specials)
+            return [ChoiceRequest(context=tuple(context), options=tuple(options), adapter=self.adapter)
+                    for context, options in split]
+        start = self.loaded.model.config.decoder_start_token_id
+        if start is None:
+            raise ConfigError(f"{self.loaded.name} has no decoder_start_token_id in its config")
+        encoders: list[list[int]] = []
+        texts = [self.context(p) for p in prompts]
+        for first in range(0, len(texts), _TOKENIZE_CHUNK):
+            encoders += self._encode(texts[first : first + _TOKENIZE_CHUNK], special=True)
+        decoder_sides = {key: split_continuations(self._encode, [key], special=False)[0]
+                         for key in dict.fromkeys((p.answer_prefix, p.labels) for p in prompts)}
+        out = []
+        for prompt, encoder in zip(prompts, encoders):
+            prefix, options = decoder_sides[(prompt.answer_prefix, prompt.labels)]
+            out.append(ChoiceRequest(context=(start, *prefix), options=tuple(options), encoder=tuple(encoder),
+                                     adapter=self.adapter))
+        return out
 
     # -- scoring -----------------------------------------------------------------------------
     def score_batch(self, requests: Sequence[ChoiceRequest]) -> list[list[float]]:
@@ -320,7 +346,7 @@ class HFRunner(HFModelBase):
             raise ConfigError(f"runners has {len(variants)} entries for {len(prompts)} prompts")
         if any(v.joint_key != self.joint_key for v in variants):
             raise ConfigError("runners batched together must share this runner's model and settings")
-        requests = [self._for_adapter(self.request(p), v.adapter) for p, v in zip(prompts, variants)]
+        requests = [self._for_adapter(r, v.adapter) for r, v in zip(self.requests(prompts), variants)]
         units = [(p.case_id, v.adapter) for p, v in zip(prompts, variants)]
         for batch in self.score_requests(requests, units):
             yield [(i, _choose(scores)) for i, scores in batch]
@@ -336,7 +362,7 @@ class HFRunner(HFModelBase):
         """Summed log-probability of each displayed option label, per prompt."""
         out: list[list[float]] = [[] for _ in prompts]
         units = [p.case_id for p in prompts]
-        for batch in self.score_requests([self.request(p) for p in prompts], units):
+        for batch in self.score_requests(self.requests(prompts), units):
             for i, scores in batch:
                 out[i] = scores
         return out

@@ -117,3 +117,18 @@ def test_unknown_adapter_is_a_config_error(setup):
         HFRunner(loaded, adapter="missing")
     with pytest.raises(ConfigError, match="no LoRA adapters"):
         HFRunner(base_dir).variants()
+
+
+def test_generation_with_one_adapter_of_many_equals_the_merged_model(setup):
+    from biasorigins.models.generation import GenerationRunner
+
+    kind, base_dir, adapters = setup
+    prompts = BiasSuite(BIASES, cases=1, seed=0).prompts()
+    shared = GenerationRunner(load_model(base_dir, adapter=adapters), adapter="tulu-s1", max_new_tokens=5)
+    merged = PeftModel.from_pretrained(_auto(kind).from_pretrained(base_dir), adapters["tulu-s1"]).merge_and_unload()
+    alone = GenerationRunner(load_model(merged, tokenizer=AutoTokenizer.from_pretrained(base_dir)), max_new_tokens=5)
+    texts = [shared.model_input(p) for p in prompts]
+    assert shared.generate_tokens(texts) == alone.generate_tokens(texts)
+    base = GenerationRunner(shared.loaded, adapter=BASE_ADAPTER, max_new_tokens=5)
+    assert base.generate_tokens(texts) == GenerationRunner(base_dir, max_new_tokens=5).generate_tokens(texts)
+    assert base.generate_tokens(texts) != shared.generate_tokens(texts), "the adapter should change the answers"

@@ -174,3 +174,12 @@ def test_data_and_settings_are_checked_before_the_model_loads(flan_records, tmp_
         finetune("/no/such/model", [flan_records[0], {"prompt": "x"}], output_dir=tmp_path, seed=0)
     with pytest.raises(ConfigError, match="unknown finetune setting 'lr'"):
         finetune("/no/such/model", flan_records, output_dir=tmp_path, seed=0, lr=1e-3)
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_paths_track_fp32(tiny_causal_dir, flan_records, tmp_path, precision) -> None:
+    # The GPU code paths (autocast; a gradient scaler for fp16), exercised here on CPU.
+    full = _run(tiny_causal_dir, flan_records, tmp_path / "fp32", max_steps=3)
+    mixed = _run(tiny_causal_dir, flan_records, tmp_path / precision, max_steps=3, precision=precision)
+    assert mixed.losses == pytest.approx(full.losses, rel=2e-2)
+    assert mixed.losses != full.losses  # autocast really ran

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from biasorigins.errors import BiasOriginsError
+from biasorigins.errors import BiasOriginsError, ConfigError
 
 OFFLINE_MODEL_ALIASES = {"smollm2", "smollm2-135m-instruct"}
 
@@ -86,6 +87,69 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parse_setting(text: str) -> tuple[str, object]:
+    """``key=value`` from the command line; the value is read as JSON when it parses (numbers, booleans)."""
+    import json
+
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--set expects key=value, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from biasorigins.finetune import FinetuneConfig, finetune
+
+    settings = dict(_parse_setting(item) for item in args.set or [])
+    if args.merge:
+        settings["merge"] = True
+    config = FinetuneConfig.preset(args.preset) if args.preset else None
+    result = finetune(resolve_model(args.model), args.data, output_dir=args.out, seed=args.seed, config=config,
+                      progress=not args.no_progress, **settings)
+    print(f"adapter: {result.adapter_dir}")
+    print(f"steps: {result.steps}, final loss: {result.final_loss:.4f}, "
+          f"{result.tokens_per_second:.1f} supervised tokens/s, {result.seconds:.1f} s")
+    return EXIT_OK
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from biasorigins.crosstuning import StudyScores
+
+    path = Path(args.scores)
+    if not path.exists():
+        raise ConfigError(f"score table {path} does not exist")
+    analysis = StudyScores.load(path).analyze(seed=args.seed)
+    print(analysis)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, result in analysis.results().items():
+            for table_name, table in result.tables().items():
+                stem = re.sub(r"[^a-z0-9]+", "-", f"{name} {table_name}".lower()).strip("-")
+                table.to_csv(out / f"{stem}.csv", index=False)
+        print(f"\ntables written to {out}")
+    if args.report:
+        print(f"report: {analysis.report(args.report)}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from biasorigins.demo import DISCLAIMER, run_demo
+
+    print(DISCLAIMER)
+    outcome = run_demo(args.out, quick=args.quick, progress=not args.no_progress)
+    print()
+    for name, sentence in outcome.analysis.summaries().items():
+        print(f"- {name}: {sentence}")
+    print(f"\nreport: {outcome.report}")
+    print(f"study folder: {outcome.study.workdir} ({outcome.seconds / 60:.1f} min)")
+    print(DISCLAIMER)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="biasorigins",
@@ -116,9 +180,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for decisions.csv and summary.csv")
     p.set_defaults(func=cmd_evaluate)
 
+    p = sub.add_parser("finetune", help="LoRA-finetune a model on instruction data")
+    p.add_argument("model", help="local folder, .gguf file, hub id, or 'smollm2'")
+    p.add_argument("data", help="instruction data: JSONL, JSON, Parquet or CSV (prompt/completion or messages)")
+    p.add_argument("--out", required=True, help="the run folder (adapter, config, training log)")
+    p.add_argument("--seed", type=int, default=0, help="fixes LoRA init, dropout and data order (default 0)")
+    p.add_argument("--preset", help="a FinetuneConfig preset: olmo-paper, t5-paper or tiny")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a FinetuneConfig setting, e.g. max_steps=20")
+    p.add_argument("--merge", action="store_true", help="also save the model with the adapter merged in")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_finetune)
+
     from biasorigins.crosstuning.command import add_crosstune_parser
 
     add_crosstune_parser(sub)
+
+    p = sub.add_parser("analyze", help="analyse a score table (wide model x bias, or long) from anywhere")
+    p.add_argument("scores", help="CSV, TSV or Parquet score table, e.g. the paper's cross_tuning_full_scores.csv")
+    p.add_argument("--report", help="write an HTML report (and Markdown beside it) to this path")
+    p.add_argument("--out", help="folder for the analysis tables as CSV")
+    p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstraps and k-means (default 0)")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("demo", help="run a miniature offline cross-tuning study and write its report")
+    p.add_argument("--out", default="biasorigins-demo", help="the study folder (default ./biasorigins-demo)")
+    p.add_argument("--quick", action="store_true", help="a smaller run for smoke tests (about 2 minutes)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -61,3 +61,68 @@ def test_readme_main_job_on_smollm2(capsys) -> None:
     assert "Model: SmolLM2-135M-Instruct" in out
     for title in ("Anchoring", "Framing Effect", "Loss Aversion"):
         assert title in out
+
+
+def test_analyze_a_published_table(reference_dir: Path, tmp_path: Path, capsys) -> None:
+    report = tmp_path / "report.html"
+    code = main(["analyze", str(reference_dir / "cross_tuning_full_scores.csv"), "--report", str(report),
+                 "--out", str(tmp_path / "tables")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "silhouette 0.106" in out and "(0.025" in out
+    assert report.is_file() and report.with_suffix(".md").is_file()
+    assert (tmp_path / "tables" / "attribution-shares.csv").is_file()
+
+
+def test_analyze_missing_file(tmp_path: Path, capsys) -> None:
+    assert main(["analyze", str(tmp_path / "missing.csv")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_finetune_a_tiny_model(tiny_causal_dir: Path, tmp_path: Path, capsys) -> None:
+    from importlib import resources
+
+    data = resources.files("biasorigins") / "data" / "instructions" / "flan_style.jsonl"
+    code = main(["finetune", str(tiny_causal_dir), str(data), "--out", str(tmp_path / "run"), "--preset", "tiny",
+                 "--set", "max_steps=2", "--no-progress"])
+    assert code == 0
+    assert "steps: 2" in capsys.readouterr().out
+    assert (tmp_path / "run" / "adapter" / "adapter_config.json").is_file()
+
+
+def test_finetune_rejects_bad_settings_and_data(tiny_causal_dir: Path, tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "Say hi", "completion": "hi"}\n{"prompt": "Say bye"}\n')
+    assert main(["finetune", str(tiny_causal_dir), str(bad), "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.jsonl" in err and "line 2" in err
+    assert main(["finetune", str(tiny_causal_dir), str(bad), "--out", str(tmp_path / "r"), "--set", "lerning_rate=1"]) == 1
+    assert "learning_rate" in capsys.readouterr().err
+
+
+def test_crosstune_plans_the_paper_study(capsys) -> None:
+    study = Path(__file__).resolve().parents[1] / "examples" / "paper_study.toml"
+    assert main(["crosstune", str(study), "plan"]) == 0
+    out = capsys.readouterr().out
+    assert "olmo-flan-s0" in out and "ref-flan-t5" in out and "14 cells" in out
+
+
+def test_crosstune_reports_a_malformed_design(tmp_path: Path, capsys) -> None:
+    study = tmp_path / "study.toml"
+    study.write_text('seeds = [0]\n[backbones.a]\nmodel = "x"\n[datasets.d]\npath = "d.jsonl"\n[suite]\ncases = 0\n')
+    assert main(["crosstune", str(study), "plan"]) == 1
+    err = capsys.readouterr().err
+    assert "study.toml" in err and "cases" in err
+
+
+@pytest.mark.slow
+def test_quick_demo_writes_a_report_with_figures(tmp_path: Path, capsys) -> None:
+    code = main(["demo", "--quick", "--out", str(tmp_path / "demo"), "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "toy-scale demonstration" in out and "report:" in out
+    report = tmp_path / "demo" / "report.html"
+    assert report.is_file()
+    html = report.read_text()
+    assert html.count("data:image/png;base64") >= 3
+    assert (tmp_path / "demo" / "scores.csv").is_file()

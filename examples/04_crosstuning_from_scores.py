@@ -17,8 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from biasorigins.crosstuning import StudyScores, analyze_scores, simulate_scores
-from biasorigins.crosstuning.design import CrossTuning
+from biasorigins import CrossTuning, StudyScores, analyze_scores, simulate_scores
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "cross_tuning_full_scores.csv"
 source = Path(sys.argv[1]) if len(sys.argv) > 1 else REFERENCE

@@ -44,19 +44,18 @@ class DemoSettings:
 
 
 DEFAULT = DemoSettings(
-    pretrain_steps=16,
-    finetune_steps=6,
+    pretrain_steps=12,
+    finetune_steps=4,
     seeds=(0, 1),
-    biases=("loss-aversion", "status-quo-bias", "certainty-effect", "negativity-bias", "framing-effect",
-            "anchoring"),
-    cases=6,
+    biases=("loss-aversion", "status-quo-bias", "certainty-effect", "negativity-bias", "framing-effect"),
+    cases=4,
 )
 QUICK = DemoSettings(
-    pretrain_steps=3,
-    finetune_steps=2,
+    pretrain_steps=1,
+    finetune_steps=1,
     seeds=(0, 1),
     biases=("loss-aversion", "status-quo-bias", "framing-effect"),
-    cases=3,
+    cases=2,
 )
 
 
@@ -86,8 +85,8 @@ def cautious_backbone(workdir: Path, settings: DemoSettings, *, progress: bool =
         logger.info("continued pretraining of SmolLM2 on the cautious corpus (%d steps)", settings.pretrain_steps)
         finetune(
             smollm2_path(), cautious_corpus(), output_dir=run, seed=0, progress=progress,
-            max_steps=settings.pretrain_steps, learning_rate=1e-3, lora_r=16, lora_alpha=32,
-            batch_size=8, micro_batch_size=8, max_length=96, merge=True,
+            max_steps=settings.pretrain_steps, learning_rate=2e-3, lora_r=16, lora_alpha=32,
+            batch_size=4, micro_batch_size=4, max_length=80, merge=True,
         )
     return merged
 
@@ -108,8 +107,8 @@ def demo_study(workdir: Path, settings: DemoSettings, second_backbone: Path) -> 
             "chatstyle": {"path": _instruction_file("chat_style.jsonl"), "label": "ChatStyle", "chat_format": "tulu"},
         },
         seeds=list(settings.seeds),
-        finetune={"max_steps": settings.finetune_steps, "learning_rate": 5e-4, "lora_r": 8, "lora_alpha": 16,
-                  "batch_size": 8, "micro_batch_size": 8, "max_length": 128},
+        finetune={"max_steps": settings.finetune_steps, "learning_rate": 2e-3, "lora_r": 8, "lora_alpha": 16,
+                  "batch_size": 4, "micro_batch_size": 4, "max_length": 96},
         suite={"biases": list(settings.biases), "cases": settings.cases, "seed": 0, "batch_size": 16},
         analysis={"n_permutations": 199, "n_bootstrap": 200, "n_restarts": 20},
     )

@@ -14,6 +14,7 @@ __version__ = "0.1.0.dev0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "analyze_scores": "biasorigins.crosstuning",
+    "answers_complete": "biasorigins.bias",
     "AnswerScale": "biasorigins.records",
     "Bias": "biasorigins.bias",
     "BiasInfo": "biasorigins.bias",
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "ModelLoadError": "biasorigins.errors",
     "parse_choice": "biasorigins.models.parsing",
     "ParsedChoice": "biasorigins.models.parsing",
+    "pick": "biasorigins.bias",
     "PluginError": "biasorigins.errors",
     "Preset": "biasorigins.presets",
     "preset_names": "biasorigins.presets",
@@ -54,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "read_instruction_data": "biasorigins.finetune",
     "reset_plugins": "biasorigins.plugins",
     "Response": "biasorigins.records",
+    "rotate": "biasorigins.bias",
     "Runner": "biasorigins.models.base",
     "Scenario": "biasorigins.scenarios",
     "ScoreSummary": "biasorigins.metrics",

@@ -3,7 +3,7 @@
 ``docs/biases.md`` is this function's output for the built-in biases, so the page
 cannot drift from the code (a test compares them). Regenerate it with::
 
-    biasorigins list --markdown > docs/biases.md
+    BIASORIGINS_LOAD_PLUGINS= biasorigins list --markdown > docs/biases.md
 """
 
 from __future__ import annotations

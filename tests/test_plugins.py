@@ -18,7 +18,7 @@ PLUGIN_MODULE = '''
 from collections.abc import Mapping
 
 from biasorigins import Bias, BiasInfo, CaseContent, hookimpl
-from biasorigins.biases._common import fill, scenario_slots, seven_point
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 from biasorigins.metrics import ratio_scale_score
 from biasorigins.records import Condition
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, pick
-from biasorigins.biases._common import capitalize, fill, scenario_slots
+from biasorigins.stimuli import capitalize, fill, scenario_slots
 from biasorigins.biases._proportions import DifferenceOfProportionsBias, shown_first
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario

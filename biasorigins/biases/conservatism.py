@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.biases._common import capitalize, fill, scenario_slots, seven_point
+from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
 from biasorigins.metrics import ratio_scale_score
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario

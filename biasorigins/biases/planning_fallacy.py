@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.biases._common import fill, percent_scale, scenario_slots
+from biasorigins.stimuli import fill, percent_scale, scenario_slots
 from biasorigins.metrics import ratio_scale_score
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario

@@ -35,12 +35,12 @@ from biasorigins.records import Prompt, Response
 logger = logging.getLogger(__name__)
 
 ExtractMode = Literal["always", "when_unparsed"]
-_GENERATION_VERSION = 1
+_GENERATION_VERSION = 2
 
-#: The extraction question, in our own words.
-EXTRACTION_INTRO = "Below are the answer options of a decision task, followed by a reply that someone wrote to it."
-EXTRACTION_QUESTION = "Which option does the reply choose? If it picks none of them, or more than one, say so."
-NO_SINGLE_OPTION = "The reply does not pick exactly one of the options"
+#: The extraction prompt's wording (ours).
+EXTRACTION_INTRO = "Here are the answer options of a decision task, and a reply that someone wrote to it."
+EXTRACTION_QUESTION = 'Which option does the reply choose? Answer with its label only, for example "Option B".'
+NO_SINGLE_OPTION = "none of the above, or more than one (the reply does not pick exactly one option)"
 
 
 def _next_label(labels: Sequence[str]) -> str:
@@ -61,9 +61,8 @@ def extraction_prompt(prompt: Prompt, answer: str) -> Prompt:
     labels = (*prompt.labels, _next_label(prompt.labels))
     options = (*prompt.options, NO_SINGLE_OPTION)
     lines = [EXTRACTION_INTRO, "", "Answer options:"]
-    lines += [f"Option {label}: {text}" for label, text in zip(prompt.labels, prompt.options)]
-    lines += ["", "Reply:", answer.strip() or "(empty)", "", EXTRACTION_QUESTION, "",
-              f"Option {labels[-1]}: {NO_SINGLE_OPTION}."]
+    lines += [f"Option {label}: {text}" for label, text in zip(labels, options)]
+    lines += ["", "Reply:", answer.strip() or "(empty)", "", EXTRACTION_QUESTION]
     return Prompt(case_id=prompt.case_id, condition=f"{prompt.condition}#extraction", text="\n".join(lines),
                   labels=labels, options=options, display_order=tuple(range(len(options))),
                   answer_prefix=prompt.answer_prefix)

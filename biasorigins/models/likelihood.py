@@ -184,7 +184,8 @@ def score_causal(
     device = call.device
     contexts = [list(r.context) for r in requests]
     adapters = [r.adapter for r in requests]
-    shared = shared_prefix_length(contexts) if share_prefix and len(requests) > 1 else 0
+    # without explicit position ids the padding between prefix and rest would shift positions
+    shared = shared_prefix_length(contexts) if share_prefix and call.takes_positions and len(requests) > 1 else 0
 
     prefix_cache = None
     if shared:

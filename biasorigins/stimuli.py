@@ -1,4 +1,4 @@
-"""Shared pieces for built-in biases: answer scales and text helpers."""
+"""Building blocks for bias templates: answer scales, scenario slots and text filling (public for plugin authors)."""
 
 from __future__ import annotations
 

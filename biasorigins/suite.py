@@ -168,6 +168,10 @@ class BiasSuite:
         return [bias.info.slug for bias in self.biases]
 
     def bias(self, slug: str) -> Bias:
+        """A bias of this suite by slug (exact, fast) or by title or alias."""
+        for bias in self.biases:
+            if bias.info.slug == slug:
+                return bias
         from biasorigins.plugins import get_bias
 
         return get_bias(slug, pool={b.info.slug: b for b in self.biases})

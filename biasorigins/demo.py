@@ -34,27 +34,33 @@ DISCLAIMER = (
 
 @dataclass(frozen=True)
 class DemoSettings:
-    """How big the demo is."""
+    """How big the demo is: finetuning steps and batch shape, seeds, biases and cases per bias."""
 
     pretrain_steps: int
     finetune_steps: int
+    batch_size: int
+    max_length: int
     seeds: tuple[int, ...]
     biases: tuple[str, ...]
     cases: int
 
 
 DEFAULT = DemoSettings(
-    pretrain_steps=12,
-    finetune_steps=4,
+    pretrain_steps=8,
+    finetune_steps=3,
+    batch_size=4,
+    max_length=96,
     seeds=(0, 1),
-    biases=("loss-aversion", "status-quo-bias", "certainty-effect", "negativity-bias", "framing-effect"),
+    biases=("loss-aversion", "status-quo-bias", "certainty-effect", "framing-effect"),
     cases=4,
 )
 QUICK = DemoSettings(
     pretrain_steps=1,
     finetune_steps=1,
+    batch_size=2,
+    max_length=64,
     seeds=(0, 1),
-    biases=("loss-aversion", "status-quo-bias", "framing-effect"),
+    biases=("loss-aversion", "framing-effect"),
     cases=2,
 )
 
@@ -86,7 +92,8 @@ def cautious_backbone(workdir: Path, settings: DemoSettings, *, progress: bool =
         finetune(
             smollm2_path(), cautious_corpus(), output_dir=run, seed=0, progress=progress,
             max_steps=settings.pretrain_steps, learning_rate=2e-3, lora_r=16, lora_alpha=32,
-            batch_size=4, micro_batch_size=4, max_length=80, merge=True,
+            batch_size=settings.batch_size, micro_batch_size=settings.batch_size,
+            max_length=settings.max_length, merge=True,
         )
     return merged
 
@@ -108,7 +115,8 @@ def demo_study(workdir: Path, settings: DemoSettings, second_backbone: Path) -> 
         },
         seeds=list(settings.seeds),
         finetune={"max_steps": settings.finetune_steps, "learning_rate": 2e-3, "lora_r": 8, "lora_alpha": 16,
-                  "batch_size": 4, "micro_batch_size": 4, "max_length": 96},
+                  "batch_size": settings.batch_size, "micro_batch_size": settings.batch_size,
+                  "max_length": settings.max_length},
         suite={"biases": list(settings.biases), "cases": settings.cases, "seed": 0, "batch_size": 16},
         analysis={"n_permutations": 199, "n_bootstrap": 200, "n_restarts": 20},
     )

@@ -138,3 +138,15 @@ def test_results_print_their_summary_and_tables(analysis: StudyAnalysis) -> None
     assert list(analysis.attribution.tables()) == ["anova", "shares", "pooled", "permanova", "bootstrap",
                                                    "bootstrap_shares"]
     assert "attribution:" in str(analysis)
+
+
+def test_attribution_is_skipped_with_a_reason_when_no_score_varies() -> None:
+    from biasorigins.crosstuning import analyze_scores
+
+    rows = [
+        {"model": f"{b}-{d}-Seed-{s}", "bias": bias, "score": 0.0}
+        for b in ("A", "B") for d in ("X", "Y") for s in (0, 1) for bias in ("anchoring", "framing-effect")
+    ]
+    analysis = analyze_scores(pd.DataFrame(rows), n_permutations=9, n_bootstrap=5, n_restarts=2)
+    assert analysis.attribution is None
+    assert "vary between models" in analysis.skipped["attribution"]

@@ -485,6 +485,8 @@ def analyze_attribution(
     backbone, data, df = _check_design(models)
     interaction = df["backbone:data"] > 0
     long = scores.scores("bias")
+    if not (long.groupby("bias")["score"].std() > 0).any():
+        raise ConfigError("attribution needs scores that vary between models; every bias score is the same for all models")
     anova = per_bias_anova(long, interaction=interaction)
     shares = _shares_table(anova)
     pooled = pooled_anova(long, standardize=standardize, interaction=interaction)

@@ -140,7 +140,7 @@ def test_results_print_their_summary_and_tables(analysis: StudyAnalysis) -> None
     assert "attribution:" in str(analysis)
 
 
-def test_attribution_is_skipped_with_a_reason_when_no_score_varies() -> None:
+def test_attribution_is_skipped_with_a_reason_when_no_score_varies(tmp_path) -> None:
     from biasorigins.crosstuning import analyze_scores
 
     rows = [
@@ -150,3 +150,5 @@ def test_attribution_is_skipped_with_a_reason_when_no_score_varies() -> None:
     analysis = analyze_scores(pd.DataFrame(rows), n_permutations=9, n_bootstrap=5, n_restarts=2)
     assert analysis.attribution is None
     assert "vary between models" in analysis.skipped["attribution"]
+    report = analysis.report(tmp_path / "report.html")  # figures that cannot be drawn are left out
+    assert "vary between models" in report.read_text()

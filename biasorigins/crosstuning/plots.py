@@ -207,7 +207,8 @@ def study_figures(analysis: StudyAnalysis) -> dict[str, Figure]:
     if analysis.randomness is not None:
         figures["seed_variability"] = seed_variability_bars(analysis.randomness)
     for level, result in analysis.clustering.items():
-        figures[f"pca_{level}"] = pca_scatter(result)
+        if "PC2" in result.pca:  # a scatter needs two components
+            figures[f"pca_{level}"] = pca_scatter(result)
         figures[f"similarity_{level}"] = similarity_heatmap(result)
     if analysis.attribution is not None:
         figures["attribution"] = attribution_bars(analysis.attribution)

@@ -156,3 +156,21 @@ def test_smollm2_fast_choices_equal_per_option_forwards_and_generation_parses():
         assert argmax(scores) == argmax(reference)
     generated = GenerationRunner(runner.loaded, max_new_tokens=24, batch_size=4).decide(prompts)
     assert all(r.text and r.status in {"ok", "invalid", "refused"} for r in generated)
+
+
+def test_conditions_of_a_case_run_their_common_part_once(models):
+    runner = models["causal"]
+    prompts = BiasSuite(["anchoring"], cases=2, seed=5).prompts()
+    requests = runner.requests(prompts)
+    shapes = []
+    hook = runner.loaded.model.register_forward_pre_hook(
+        lambda module, args, kwargs: shapes.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True)
+    try:
+        scores = runner.score_batch(requests)
+    finally:
+        hook.remove()
+    assert [rows for rows, _ in shapes] == [1, 2, 4]  # batch prefix, one row per case, one per prompt
+    every_row_alone = sum(len(r.context) for r in requests)
+    assert sum(rows * width for rows, width in shapes) < every_row_alone
+    for prompt, got in zip(prompts, scores):
+        assert got == pytest.approx(naive_option_logprobs(runner, prompt), abs=1e-4)

@@ -7,8 +7,9 @@ log-probability.  How it is made fast (see :mod:`biasorigins.models.likelihood`)
 
 - prompts are batched by test case (control and treatment together), longest
   cases first, so batches carry little padding;
-- the token prefix shared by a batch runs once; single-token labels are read
-  from one forward pass; longer labels reuse the prompt's key/value cache
+- the token prefix shared by a batch runs once, and so does the further part
+  that the conditions of one case share; single-token labels are read from
+  one forward pass; longer labels reuse the prompt's key/value cache
   (decoder) or encoder output (T5) instead of re-running the prompt;
 - several LoRA adapters loaded on one base are scored in mixed batches
   (:meth:`HFRunner.variants`), never reloading the base;
@@ -208,7 +209,8 @@ class HFRunner(HFModelBase):
     max_batch_tokens
         Optional bound on prompts x longest prompt per batch (memory on GPU).
     share_prefix
-        Run the token prefix shared by a batch once (decoder models).
+        Run the token prefix shared by a batch, and the part shared by the prompts of
+        one test case, once (decoder models).
     adapter
         With a :class:`LoadedModel`: the name of the loaded LoRA adapter to use, or
         ``"__base__"`` for the bare base model (default: the active adapter).  With a path
@@ -286,8 +288,9 @@ class HFRunner(HFModelBase):
         if not self.is_seq2seq:
             split = split_continuations(self._encode, [(self.context(p), p.labels) for p in prompts],
                                         special=self._context_specials)
-            return [ChoiceRequest(context=tuple(context), options=tuple(options), adapter=self.adapter)
-                    for context, options in split]
+            return [ChoiceRequest(context=tuple(context), options=tuple(options), adapter=self.adapter,
+                                  group=prompt.case_id)
+                    for prompt, (context, options) in zip(prompts, split)]
         start = self.loaded.model.config.decoder_start_token_id
         if start is None:
             raise ConfigError(f"{self.loaded.name} has no decoder_start_token_id in its config")
@@ -356,7 +359,7 @@ class HFRunner(HFModelBase):
         if request.adapter == adapter:
             return request
         return ChoiceRequest(context=request.context, options=request.options, encoder=request.encoder,
-                             adapter=adapter)
+                             adapter=adapter, group=request.group)
 
     def option_logprobs(self, prompts: Sequence[Prompt]) -> list[list[float]]:
         """Summed log-probability of each displayed option label, per prompt."""

@@ -8,11 +8,13 @@ to float rounding) to one full forward per option, but much cheaper:
 Decoder models (:func:`score_causal`)
     1. the token prefix shared by every row of the batch runs once (batch 1,
        once per adapter) and its key/value cache is copied to every row;
-    2. the rest of each context runs in one left-padded pass (the padding sits
-       between the shared prefix and the rest, masked, with explicit position
+    2. within a group of rows (the control and treatment prompts of one test
+       case), the further prefix they share runs once per group, when that saves work;
+    3. the rest of each context runs in one left-padded pass (the padding sits
+       between the shared part and the rest, masked, with explicit position
        ids) and the last position gives every option's first-token log-prob:
        single-token labels (A, B, ...) are done here;
-    3. longer labels continue from each row's cache, copied once per option,
+    4. longer labels continue from each row's cache, copied once per option,
        instead of re-running the prompt.
 
 Encoder-decoder models (:func:`score_seq2seq`)
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +51,16 @@ class ChoiceRequest:
         Encoder-decoder only: the encoder input ids.
     adapter
         PEFT adapter to use for this row (``"__base__"`` for none); None keeps the active one.
+    group
+        Requests of one group in a batch (e.g. the conditions of one test case) also
+        share the part of their prompts they have in common; None: no group.
     """
 
     context: tuple[int, ...]
     options: tuple[tuple[int, ...], ...]
     encoder: tuple[int, ...] | None = None
     adapter: str | None = None
+    group: Hashable | None = None
 
     @property
     def length(self) -> int:
@@ -148,6 +154,32 @@ def shared_prefix_length(rows: Sequence[Sequence[int]], *, minimum: int = MIN_SH
     return n if n >= minimum else 0
 
 
+def _group_prefixes(contexts: Sequence[Sequence[int]], keys: Sequence[Hashable | None], start: int,
+                    minimum: int) -> tuple[list[Hashable], list[int], list[int]] | None:
+    """Groups of rows, each group's extra shared prefix beyond ``start``, and each row's group index.
+
+    None when no group shares enough to pay for the extra pass (its padded width times the
+    number of groups must be less than the tokens it saves).
+    """
+    members: dict[Hashable, list[int]] = {}
+    for index, key in enumerate(keys):
+        members.setdefault(key if key is not None else ("row", index), []).append(index)
+    groups = list(members)
+    extras = []
+    for key in groups:
+        rows = [contexts[i][start:] for i in members[key]]
+        extra = shared_prefix_length(rows, minimum=minimum) if len(rows) > 1 else 0
+        extras.append(extra)
+    saved = sum(extras[g] * len(members[key]) for g, key in enumerate(groups))
+    if not saved or len(groups) * max(extras) >= saved:
+        return None
+    row_group = [0] * len(contexts)
+    for g, key in enumerate(groups):
+        for i in members[key]:
+            row_group[i] = g
+    return groups, extras, row_group
+
+
 def _option_rows(requests: Sequence[ChoiceRequest], rows_needed: Sequence[int]) -> list[tuple[int, int]]:
     """(request index, option index) of every option whose label has more than one token."""
     return [(i, j) for i in rows_needed for j, option in enumerate(requests[i].options) if len(option) > 1]
@@ -200,13 +232,40 @@ def score_causal(
             call.output_cache(out), torch.tensor([distinct.index(a) for a in adapters], device=device)
         )
 
-    rests = [c[shared:] for c in contexts]
-    rest_ids, rest_mask = _pad(rests, pad_id, left=True)
     lengths = torch.tensor([len(c) for c in contexts])
+    consumed = [shared] * len(requests)
+    prefix_mask = torch.ones(len(requests), shared, dtype=torch.long)
+    grouping = (_group_prefixes(contexts, [(r.group, r.adapter) if r.group is not None else None
+                                           for r in requests], shared, MIN_SHARED_PREFIX)
+                if share_prefix and call.takes_positions else None)
+    if grouping is not None:
+        groups, extras, row_group = grouping
+        first_row = {g: row_group.index(g) for g in range(len(groups))}
+        parts = [contexts[first_row[g]][shared : shared + extras[g]] for g in range(len(groups))]
+        part_ids, part_mask = _pad(parts, pad_id, left=True)
+        part_width = part_ids.shape[1]
+        ends = torch.tensor([shared + e for e in extras])
+        part_pos = (ends.unsqueeze(1) - part_width + torch.arange(part_width).unsqueeze(0)).clamp(min=0)
+        group_adapters = [adapters[first_row[g]] for g in range(len(groups))]
+        group_cache = None
+        if prefix_cache is not None:
+            first_of_group = torch.tensor([first_row[g] for g in range(len(groups))], device=device)
+            group_cache = select_cache(prefix_cache, first_of_group)
+        out = call(
+            adapters=group_adapters, input_ids=part_ids.to(device),
+            attention_mask=torch.cat([torch.ones(len(groups), shared, dtype=torch.long), part_mask], 1).to(device),
+            position_ids=part_pos.to(device), cache=group_cache, use_cache=True, logits_to_keep=1,
+        )
+        prefix_cache = select_cache(call.output_cache(out), torch.tensor(row_group, device=device))
+        prefix_mask = torch.cat([prefix_mask, part_mask[row_group]], dim=1)
+        consumed = [shared + extras[g] for g in row_group]
+
+    rests = [c[k:] for c, k in zip(contexts, consumed)]
+    rest_ids, rest_mask = _pad(rests, pad_id, left=True)
     width = rest_ids.shape[1]
-    # real tokens of row i sit at positions shared .. len(context_i) - 1, right-aligned in the padded block
+    # real tokens of row i end at position len(context_i) - 1, right-aligned in the padded block
     positions = (lengths.unsqueeze(1) - width + torch.arange(width).unsqueeze(0)).clamp(min=0)
-    attention = torch.cat([torch.ones(len(requests), shared, dtype=torch.long), rest_mask], dim=1)
+    attention = torch.cat([prefix_mask, rest_mask], dim=1)
     need_cache = not all(r.single_token for r in requests)
     out = call(
         adapters=adapters, input_ids=rest_ids.to(device), attention_mask=attention.to(device),

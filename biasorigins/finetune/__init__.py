@@ -4,6 +4,9 @@
 >>> result.adapter_dir, result.final_loss                                          # doctest: +SKIP
 """
 
+import sys
+import types
+
 from biasorigins.finetune.config import PRESETS, FinetuneConfig
 from biasorigins.finetune.data import Conversation, InstructionData, Message, PromptCompletion, read_instruction_data
 from biasorigins.finetune.formats import EncodedExample, encode_dataset, supervision
@@ -24,3 +27,14 @@ __all__ = [
     "encode_dataset",
     "supervision",
 ]
+
+
+class _CallablePackage(types.ModuleType):
+    """``biasorigins.finetune`` names both this package and the function: calling the package runs it."""
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204 - forwards to finetune()
+        return finetune(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
+__wrapped__ = finetune  # inspect.signature(biasorigins.finetune) shows finetune()'s signature

@@ -205,8 +205,10 @@ class BiasSuite:
         return out
 
     def prompts(self, cases: Sequence[TestCase] | None = None) -> list[Prompt]:
-        """The rendered prompts of every condition of every case."""
-        cases = self.cases() if cases is None else cases
+        """The rendered prompts of every condition of every case (default: of every bias that
+        generates and renders; failures are reported in ``errors``)."""
+        if cases is None:
+            return [p for bias in self.biases for p in self._bias_prompts(bias) or []]
         return [render_prompt(case, name, labels=self.labels) for case in cases for name in case.conditions]
 
     def _bias_prompts(self, bias: Bias) -> list[Prompt] | None:

@@ -134,3 +134,10 @@ def test_generation_batches_are_split_too(tiny_causal_dir):
     prompts = BiasSuite(["anchoring"], cases=2, seed=0).prompts()
     expected = GenerationRunner(tiny_causal_dir, max_new_tokens=4).decide(prompts)
     assert GeneratesOutOfMemory(tiny_causal_dir, max_new_tokens=4, batch_size=4).decide(prompts) == expected
+
+
+def test_prompts_skip_biases_that_cannot_render():
+    suite = BiasSuite(["anchoring", FailsToRender()], cases=2, seed=0)
+    prompts = suite.prompts()
+    assert {p.case_id.split("/")[0] for p in prompts} == {"anchoring"}
+    assert [(e.bias, e.stage) for e in suite.errors] == [("fails-to-render", "generate")]

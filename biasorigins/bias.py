@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from biasorigins.metrics import ScoreSummary, summarize
+from biasorigins.metrics import ScoreSummary, ratio_scale_score, summarize
 from biasorigins.records import Condition, JSONValue, TestCase, json_safe
 from biasorigins.seeding import case_rng
 
@@ -142,6 +142,24 @@ class Bias(ABC):
     def __repr__(self) -> str:
         compat = ", paper_compatible=True" if self.paper_compatible else ""
         return f"<{type(self).__name__} {self.info.slug!r} v{self.info.version}{compat}>"
+
+
+class RatioScaleBias(Bias):
+    """A bias with a ``control`` and a ``treatment`` answer, scored by the ratio-scale metric.
+
+    Subclasses give the metric's parameters for a case (``n_c``, ``k`` and, where needed,
+    ``x1``, ``x2``, ``flip_t``; see :func:`~biasorigins.metrics.ratio_scale_score`) instead of
+    writing ``score``.
+    """
+
+    @abstractmethod
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        """Keyword arguments of ``ratio_scale_score`` for this case."""
+
+    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
+        if not answers_complete(answers, "control", "treatment"):
+            return None
+        return ratio_scale_score(answers["control"], answers["treatment"], **self.ratio_parameters(case))
 
 
 def pick(rng: np.random.Generator, options: Sequence[T]) -> T:

@@ -14,10 +14,10 @@ from typing import Literal
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots
 from biasorigins.biases._proportions import DifferenceOfProportionsBias
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots
 
 Placement = Literal["expensive", "cheaper"]
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, percent_scale, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, percent_scale, scenario_slots
 
 # Each variant: situation lines shared by both conditions, the anchor line (treatment only,
 # inserted before the last situation line) and the allocation question.
@@ -58,7 +57,7 @@ _VARIANTS: dict[str, dict] = {
 }
 
 
-class Anchoring(Bias):
+class Anchoring(RatioScaleBias):
     """Reference-point design: the treatment first asks whether the share exceeds a random anchor.
 
     Score (Malberg et al.): k = +1, x1 = x2 = the scale position nearest the anchor;
@@ -93,11 +92,9 @@ class Anchoring(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         x = case.values["anchor_position"]
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=11, k=1, x1=x, x2=x)
+        return dict(n_c=11, k=1, x1=x, x2=x)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(0, 11))

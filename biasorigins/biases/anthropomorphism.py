@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario, with_article
+from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
 
 # Contested claims of an opinion piece, adapted to the scenario through its slots.
 CLAIMS: tuple[str, ...] = (
@@ -105,7 +104,7 @@ _VARIANTS: dict[str, dict] = {
 SCALE = seven_point("Very high", "High", "Somewhat high", "Neither high nor low", "Somewhat low", "Low", "Very low")
 
 
-class Anthropomorphism(Bias):
+class Anthropomorphism(RatioScaleBias):
     """Simple contrast: the same opinion excerpt, said to be written by a person (control) or by an AI (treatment).
 
     Score (Malberg et al.): k = +1, x = 0, so B = (c - t) / max(c, t) on the scale
@@ -148,10 +147,8 @@ class Anthropomorphism(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=len(SCALE), k=1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(2, 6))

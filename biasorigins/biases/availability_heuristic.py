@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import fill, percent_scale, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, percent_scale, scenario_slots
 
 OUTCOMES = ("failure", "success")
 
@@ -91,7 +90,7 @@ _VARIANTS: dict[str, dict] = {
 SCALE = percent_scale()
 
 
-class AvailabilityHeuristic(Bias):
+class AvailabilityHeuristic(RatioScaleBias):
     """Simple contrast: the treatment adds a vivid recent story of the asked-about outcome elsewhere.
 
     The outcome (failure or success of the scenario's initiative) is sampled; both conditions
@@ -134,10 +133,8 @@ class AvailabilityHeuristic(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=-1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=len(SCALE), k=-1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(1, 8))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
 
 # Pairs of equally defensible views about how to handle the scenario's initiative.
 OPINIONS: tuple[tuple[str, str], ...] = (
@@ -86,7 +85,7 @@ SCALE = seven_point(
 )
 
 
-class BandwagonEffect(Bias):
+class BandwagonEffect(RatioScaleBias):
     """Mirrored pair with flip: the majority stays with the same *label* while the treatment swaps
     which view carries label A and which label B.
 
@@ -145,11 +144,9 @@ class BandwagonEffect(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         k = -1 if case.values["majority"] == "A" else 1
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=k, flip_t=True)
+        return dict(n_c=len(SCALE), k=k, flip_t=True)
 
     def counterbalance_stratum(self, case: TestCase) -> str:
         return f"majority={case.values['majority']}"

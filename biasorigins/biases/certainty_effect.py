@@ -7,10 +7,10 @@ import math
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots
 from biasorigins.biases._proportions import DifferenceOfProportionsBias, shown_first
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots
 
 Lottery = list[list[int]]  # [prize in dollars, chance in percent] per outcome; chances sum to 100
 

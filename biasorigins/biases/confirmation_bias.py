@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots
 
 N_ARGUMENTS = 10
 
@@ -82,7 +81,7 @@ SCALE = AnswerScale(
 )
 
 
-class ConfirmationBias(Bias):
+class ConfirmationBias(RatioScaleBias):
     """Simple contrast: ten arguments against an initiative, read before (control) or after
     (treatment) deciding to go ahead with it.
 
@@ -123,10 +122,8 @@ class ConfirmationBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=len(SCALE), k=1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(6, 11))

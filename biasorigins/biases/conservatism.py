@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
 
 FACTS_PER_ROUND = 3
 
@@ -105,7 +104,7 @@ def _scale(label_a: str, label_b: str) -> AnswerScale:
     )
 
 
-class Conservatism(Bias):
+class Conservatism(RatioScaleBias):
     """Mirrored pair: three facts favour one alternative and you conclude it is better; three new
     facts then favour the other. The control's first conclusion is A (new facts favour B); the
     treatment has the same facts with the labels swapped (first conclusion B, new facts favour A).
@@ -183,13 +182,9 @@ class Conservatism(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         flip_key = "flip_treatment_paper_compatible" if self.paper_compatible else "flip_treatment"
-        return ratio_scale_score(
-            answers["control"], answers["treatment"], n_c=7, k=case.values["k"], flip_t=bool(case.values[flip_key])
-        )
+        return dict(n_c=7, k=case.values["k"], flip_t=bool(case.values[flip_key]))
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Stays with the first conclusion: leans A in the control and B in the treatment.

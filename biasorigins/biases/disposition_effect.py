@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # Each variant: the kind of asset ({item}), a pool of names, the situation and the question.
 # {first} and {second} are the two assets; {first_change} / {second_change} say how each moved.
@@ -99,7 +98,7 @@ def _scale(item: str) -> AnswerScale:
     )
 
 
-class DispositionEffect(Bias):
+class DispositionEffect(RatioScaleBias):
     """Mirrored pair with flip: two assets, one up and one down; the treatment swaps which one gained.
 
     The scale runs from "sell the one that gained" (index 0) to "sell the one that lost" in both
@@ -154,10 +153,8 @@ class DispositionEffect(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=-1, flip_t=True)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=-1, flip_t=True)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Leans towards selling whichever asset gained, in both versions.

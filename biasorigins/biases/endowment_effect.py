@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import fill, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots
 
 # Second-hand business assets with a plausible purchase price range in thousands of dollars (inclusive).
 ASSETS: tuple[tuple[str, int, int], ...] = (
@@ -98,7 +97,7 @@ def _lines(template: tuple, owner: bool) -> list[str]:
     return [line if isinstance(line, str) else line[0 if owner else 1] for line in template]
 
 
-class EndowmentEffect(Bias):
+class EndowmentEffect(RatioScaleBias):
     """Simple contrast: the minimum selling price of an asset you own (control) versus the maximum
     buying price of the same asset owned by someone else (treatment), relative to its purchase price.
 
@@ -140,10 +139,8 @@ class EndowmentEffect(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=len(SCALE), k=1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Asks for more than the original price as owner, offers less as buyer.

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots
 
 N_SETBACKS = 2
 
@@ -75,7 +74,7 @@ AGO = {1: "eighteen months", 2: "two years", 3: "three years"}
 QUESTION = "Compared with this year, how do you change the funding of the {project} for next year?"
 
 
-class EscalationOfCommitment(Bias):
+class EscalationOfCommitment(RatioScaleBias):
     """Simple contrast: an ambitious investment meets discouraging interim results; in the control you
     made the investment yourself, in the treatment your predecessor did.
 
@@ -122,10 +121,8 @@ class EscalationOfCommitment(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=len(SCALE), k=1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(5, 10))

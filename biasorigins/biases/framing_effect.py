@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # (positive frame, negative frame) of one record; "{share}%" precedes each phrase.
 FRAMES: tuple[tuple[str, str], ...] = (
@@ -62,7 +61,7 @@ _VARIANTS: dict[str, dict] = {
 SCALE = seven_point("Very good", "Good", "Somewhat good", "Neither good nor bad", "Somewhat bad", "Bad", "Very bad")
 
 
-class FramingEffect(Bias):
+class FramingEffect(RatioScaleBias):
     """Simple contrast: a success share (control) versus the complementary failure share (treatment).
 
     Score (Malberg et al.): k = -1, x = 0, so positive when the failure-framed record is rated worse.
@@ -99,10 +98,8 @@ class FramingEffect(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=-1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=-1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(0, 5))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
 
 # Colleagues: (name, subject pronoun, possessive pronoun).
 COLLEAGUES: tuple[tuple[str, str, str], ...] = (
@@ -146,7 +145,7 @@ SCALE = seven_point(
 )
 
 
-class FundamentalAttributionError(Bias):
+class FundamentalAttributionError(RatioScaleBias):
     """Simple contrast with a sampled sign: the same awkward act done by you (control) or by a
     colleague (treatment), with a dispositional and a situational reason in random A/B order.
 
@@ -205,11 +204,9 @@ class FundamentalAttributionError(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         k = 1 if case.values["dispositional_is_a"] else -1
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=k)
+        return dict(n_c=len(SCALE), k=k)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Own act: leans situational; colleague's act: leans dispositional (0..6 = dispositional ... situational).

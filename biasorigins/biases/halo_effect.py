@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 PERCEPTIONS = ("positive", "negative")
 
@@ -87,7 +86,7 @@ _VARIANTS: dict[str, dict] = {
 SCALE = seven_point("Very good", "Good", "Somewhat good", "Neither good nor bad", "Somewhat bad", "Bad", "Very bad")
 
 
-class HaloEffect(Bias):
+class HaloEffect(RatioScaleBias):
     """Simple contrast with a sampled sign: the treatment adds that one feature of a product is seen
     very positively (or very negatively); both ask about an unrelated feature.
 
@@ -144,11 +143,9 @@ class HaloEffect(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         k = 1 if case.values["perception"] == "positive" else -1
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=k)
+        return dict(n_c=len(SCALE), k=k)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         shift = 1 + int(rng.integers(0, 2))

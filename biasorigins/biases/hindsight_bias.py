@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import capitalize, fill, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots
 
 N_CLUES = 3
 
@@ -100,7 +99,7 @@ def _actual(figure: str, change: int) -> str:
     return f"its {figure} stayed exactly the same"
 
 
-class HindsightBias(Bias):
+class HindsightBias(RatioScaleBias):
     """Reference-point design: others predict a firm's year-on-year change from vague clues; the
     treatment adds that you already know the true change p, and asks for the others' average guess.
 
@@ -154,11 +153,9 @@ class HindsightBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         x = case.values["true_position"]
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=1, x1=x, x2=x)
+        return dict(n_c=len(SCALE), k=1, x1=x, x2=x)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(0, 11))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # (control, treatment) timing of the smaller, earlier and of the larger, later payment.
 EARLY: tuple[str, str] = ("immediately", "in one year")
@@ -77,7 +76,7 @@ def _money(thousands: int) -> str:
     return f"${thousands:,},000"
 
 
-class HyperbolicDiscounting(Bias):
+class HyperbolicDiscounting(RatioScaleBias):
     """Simple contrast with a sampled sign: a smaller-sooner versus a larger-later payment, either
     starting now (control) or with both pushed one year into the future (treatment).
 
@@ -135,11 +134,9 @@ class HyperbolicDiscounting(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         k = -1 if case.values["early_is_a"] else 1
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=k)
+        return dict(n_c=7, k=k)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Takes the sooner payment when it is immediate, leans to the larger one when both are a year away

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import fill, percent_scale, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, percent_scale, scenario_slots
 
 # The five treatment cues of the original design (after Langer 1975); "none" adds no sentence.
 CUES: dict[str, str | None] = {
@@ -81,7 +80,7 @@ def cue_for(scenario_id: str, index: int) -> str:
     return CUE_ORDER[(zlib.crc32(scenario_id.encode("utf-8")) + index) % len(CUE_ORDER)]
 
 
-class IllusionOfControl(Bias):
+class IllusionOfControl(RatioScaleBias):
     """Simple contrast: the success rate of initiatives like yours under other managers (control)
     versus the chance of your own initiative under your leadership (treatment), with one of five
     cues (none, competition, choice, familiarity, involvement) added to the treatment.
@@ -128,10 +127,8 @@ class IllusionOfControl(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=-1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=len(SCALE), k=-1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(2, 8))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # First names by gender; the two colleagues of a case share a gender.
 NAMES: tuple[tuple[str, ...], ...] = (
@@ -67,7 +66,7 @@ SCALE = seven_point(
 )
 
 
-class InGroupBias(Bias):
+class InGroupBias(RatioScaleBias):
     """Mirrored pair: two equally good colleagues; in the control colleague A shares a group with
     you, in the treatment colleague B does.
 
@@ -118,10 +117,8 @@ class InGroupBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=-1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=len(SCALE), k=-1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Favours whoever shares your group: A in the control, B in the treatment.

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # Situation lines shared by both conditions: a hard, evenly balanced decision and the option
 # the manager leans towards. Only the question (and its scale) differs between conditions.
@@ -56,7 +55,7 @@ INFORMATION_SCALE = seven_point(
 )
 
 
-class InformationBias(Bias):
+class InformationBias(RatioScaleBias):
     """Mirrored pair with a treatment flip: confidence in proceeding (control) against the
     felt need for more information (treatment), about the same evenly balanced decision.
 
@@ -99,10 +98,8 @@ class InformationBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=-1, flip_t=True)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=-1, flip_t=True)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Fairly sure about going ahead, and still asks for more information.

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # Neutral names of the two plans; which one is the sure plan swaps between conditions.
 PLAN_NAMES: tuple[tuple[str, str], ...] = (
@@ -66,7 +65,7 @@ def _scale(first: str, second: str):
     )
 
 
-class LossAversion(Bias):
+class LossAversion(RatioScaleBias):
     """Mirrored pair with flip: the control describes final amounts; the treatment frames the
     same bad outcome as losing money already promised, and swaps which plan is the sure one.
 
@@ -124,11 +123,9 @@ class LossAversion(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         k = case.values["k"]
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=k, flip_t=True)
+        return dict(n_c=7, k=k, flip_t=True)
 
     def counterbalance_stratum(self, case: TestCase) -> str:
         return f"k={case.values['k']}"

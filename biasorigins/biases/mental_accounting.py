@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # Each variant: an intro (shared), the loss line of the control (the item itself was paid for
 # and lost), the loss line of the treatment (an equal sum lost on something unrelated, the
@@ -54,7 +53,7 @@ SCALE = seven_point(
 )
 
 
-class MentalAccounting(Bias):
+class MentalAccounting(RatioScaleBias):
     """Simple contrast: the item paid for and lost (control) against an equal, unrelated loss (treatment).
 
     In both conditions the team is the same amount poorer and must pay the same price now.
@@ -89,10 +88,8 @@ class MentalAccounting(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         treatment = int(rng.integers(0, 3))

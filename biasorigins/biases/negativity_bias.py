@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
 
 # Effects of a project as (good form, bad form, magnitude range): the two forms are opposites of
 # the same size, so inverting every aspect swaps which content is an advantage. Each form reads
@@ -67,7 +66,7 @@ def _listing(label: str, phrases: list[str]) -> str:
     return f"{label}: it would {phrases[0]}; it would {phrases[1]}; and it would {phrases[2]}."
 
 
-class NegativityBias(Bias):
+class NegativityBias(RatioScaleBias):
     """Mirrored pair with a treatment flip: six effects of a project, three good and three bad;
     the treatment turns every effect into its opposite of the same size, so the good and bad
     contents swap sides.
@@ -128,10 +127,8 @@ class NegativityBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=-1, flip_t=True)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=-1, flip_t=True)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # The disadvantages weigh more, whichever contents they are.

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # One-sentence proposals (infinitive clauses) that fit any of the managerial scenarios.
 PROPOSALS: tuple[str, ...] = (
@@ -77,7 +76,7 @@ _VARIANTS: dict[str, dict[str, str]] = {
 SCALE = seven_point("Very good", "Good", "Somewhat good", "Neither good nor bad", "Somewhat bad", "Bad", "Very bad")
 
 
-class NotInventedHere(Bias):
+class NotInventedHere(RatioScaleBias):
     """Simple contrast: the same proposal from a colleague in one's own team (control) or from
     outside the group (treatment): another company, a distant department, or another country.
 
@@ -124,10 +123,8 @@ class NotInventedHere(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=-1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=-1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(0, 3))

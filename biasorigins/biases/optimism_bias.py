@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, pick, rotate
-from biasorigins.stimuli import fill, percent_scale, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, percent_scale, scenario_slots
 
 # Unforeseen events that can befall any company; each reads after "the company in question".
 POSITIVE_EVENTS: tuple[str, ...] = (
@@ -66,7 +65,7 @@ _VARIANTS: dict[str, dict[str, str]] = {
 QUESTION = "How likely is it that the company in question {event} within the next {years} years?"
 
 
-class OptimismBias(Bias):
+class OptimismBias(RatioScaleBias):
     """Simple contrast: the chance of an unforeseen good or bad event for an average peer company
     (control) against the manager's own company (treatment).
 
@@ -105,10 +104,8 @@ class OptimismBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=11, k=case.values["k"])
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=11, k=case.values["k"])
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         if case.values["event_kind"] == "positive":

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, percent_scale, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, percent_scale, scenario_slots
 
 N_OPTIONS = 11  # 0%, 10%, ..., 100%
 PAPER_TREATMENT_SHIFT = 3  # the original's constant x2 = -3 (paper_compatible only)
@@ -57,7 +56,7 @@ _RECORD = (
 )
 
 
-class PlanningFallacy(Bias):
+class PlanningFallacy(RatioScaleBias):
     """Reference-point design: a time plan without (control) and with (treatment) the record of
     how far similar projects overran or underran their planned share of working time.
 
@@ -125,15 +124,11 @@ class PlanningFallacy(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         values = case.values
-        return ratio_scale_score(
-            answers["control"], answers["treatment"], n_c=N_OPTIONS, k=values["k"], x1=values["x1"],
-            x2=values["x2_paper"] if self.paper_compatible else values["x2"],
-            flip_c=values["flip_both"], flip_t=values["flip_both"],
-        )
+        return dict(n_c=N_OPTIONS, k=values["k"], x1=values["x1"],
+                    x2=values["x2_paper"] if self.paper_compatible else values["x2"],
+                    flip_c=values["flip_both"], flip_t=values["flip_both"])
 
     def counterbalance_stratum(self, case: TestCase) -> str:
         return f"{case.values['direction']}-{case.values['record_steps']}"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import capitalize, fill, percent_scale, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import capitalize, fill, percent_scale, scenario_slots
 
 # Habitual work activities (read after "spend time") with three risks each, shared by both messages.
 ACTIVITIES: tuple[tuple[str, tuple[str, str, str]], ...] = (
@@ -91,7 +90,7 @@ RISKS = "the reasons given are three risks: {risks[0]}; {risks[1]}; and {risks[2
 QUESTION = "What share of your working time next month do you plan to spend {activity}?"
 
 
-class Reactance(Bias):
+class Reactance(RatioScaleBias):
     """Simple contrast: a mild suggestion to cut back on a habitual work activity (control)
     against a forceful demand to stop it (treatment), with the same three risks.
 
@@ -137,10 +136,8 @@ class Reactance(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=11, k=-1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=11, k=-1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(1, 5))

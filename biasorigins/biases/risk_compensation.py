@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, percent_scale, scenario_slots
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario, with_article
+from biasorigins.stimuli import fill, percent_scale, scenario_slots
 
 # Recurring risky choices: (the choice as a gerund phrase, the bad outcome, its personal
 # impact, the new measure that lowers the chance of the bad outcome).
@@ -73,7 +72,7 @@ _VARIANTS: dict[str, dict[str, str]] = {
 QUESTION = "How likely are you to take this risk the next time the situation comes up?"
 
 
-class RiskCompensation(Bias):
+class RiskCompensation(RatioScaleBias):
     """Simple contrast: a recurring risky choice with a stated chance of a bad outcome (control),
     and the same choice after a new measure lowers that chance (treatment).
 
@@ -121,10 +120,8 @@ class RiskCompensation(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=11, k=-1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=11, k=-1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(1, 6))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # Challenging tasks: (the task as a gerund phrase, how it ended in success, how it ended in
 # failure). The two endings mirror each other; "{pct}", "{weeks}" and "{years}" are sampled.
@@ -73,7 +72,7 @@ SCALE = seven_point(
 )
 
 
-class SelfServingBias(Bias):
+class SelfServingBias(RatioScaleBias):
     """Simple contrast: the same challenging task ended in failure (control) or in success
     (treatment); how far was the outcome due to oneself?
 
@@ -117,10 +116,8 @@ class SelfServingBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         treatment = int(rng.integers(0, 3))

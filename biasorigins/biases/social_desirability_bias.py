@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # Our own workplace statements in the spirit of a social-desirability scale (they are not the
 # Marlowe-Crowne items). Keyed True: claims of near-perfect conduct, desirable to endorse
@@ -75,7 +74,7 @@ SCALE = seven_point(
 )
 
 
-class SocialDesirabilityBias(Bias):
+class SocialDesirabilityBias(RatioScaleBias):
     """Simple contrast: how true of oneself a statement is, answered anonymously (control) or
     under one's name (treatment).
 
@@ -113,10 +112,8 @@ class SocialDesirabilityBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=case.values["k"])
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=case.values["k"])
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(2, 5))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # Pairs of equally valuable ways for a team to work. Each reads after "has relied on" (as the
 # current approach) and before "instead" (as the alternative).
@@ -72,7 +71,7 @@ SCALE = seven_point(
 )
 
 
-class StatusQuoBias(Bias):
+class StatusQuoBias(RatioScaleBias):
     """Mirrored pair with a treatment flip: two equally valuable approaches, one of them the
     current one; the treatment swaps which approach is current.
 
@@ -125,10 +124,8 @@ class StatusQuoBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=-1, flip_t=True)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=-1, flip_t=True)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Keeps whatever is current, in both conditions.

@@ -11,15 +11,14 @@ judgement shifting once group membership is known) is the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # (category, what the manager is told about the person, traits stereotypically ascribed to
 # that group). The description reads after "the <person>"; each trait reads after "will".
@@ -122,7 +121,7 @@ SCALE = seven_point(
 )
 
 
-class Stereotyping(Bias):
+class Stereotyping(RatioScaleBias):
     """Simple contrast: how likely one person shows a trait stereotypical of a group, without
     (control) and with (treatment) being told that the person belongs to that group.
 
@@ -159,10 +158,8 @@ class Stereotyping(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(2, 5))

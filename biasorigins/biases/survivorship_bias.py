@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
-from biasorigins.stimuli import fill, scenario_slots, seven_point
-from biasorigins.metrics import ratio_scale_score
+from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
+from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # Each variant: the entities to select, how the good and bad ones are described, the record
 # line, and characteristics as (predicate after "of the good ones", noun phrase for the question).
@@ -78,7 +77,7 @@ SCALE = seven_point(
 )
 
 
-class SurvivorshipBias(Bias):
+class SurvivorshipBias(RatioScaleBias):
     """Simple contrast: a characteristic shared by most good entities, with (control) and
     without (treatment) the almost equal share among the bad ones.
 
@@ -117,10 +116,8 @@ class SurvivorshipBias(Bias):
             variant=variant,
         )
 
-    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
-        if not answers_complete(answers, "control", "treatment"):
-            return None
-        return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=1)
+    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+        return dict(n_c=7, k=1)
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         treatment = int(rng.integers(0, 3))

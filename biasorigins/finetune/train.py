@@ -355,7 +355,6 @@ class _Run:
         return {i: 1.0 / (counts[i] * len(indices)) for i in indices}
 
     def _loop(self, model: Any, peft_model: Any, optimizer: Any, scheduler: Any, scaler: Any, state: _Progress) -> None:
-        import torch
         from tqdm.auto import tqdm
 
         bar = tqdm(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from biasorigins.errors import BiasOriginsError, ConfigError
+from biasorigins.tables import TABLE_FORMATS, write_table
 
 OFFLINE_MODEL_ALIASES = {"smollm2", "smollm2-135m-instruct"}
 
@@ -68,22 +69,33 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def _model_runner(args: argparse.Namespace):
+    """The runner ``evaluate`` asks: likelihood choice (default) or generation + parsing."""
+    common = {"adapter": args.adapter, "chat_format": args.chat_format, "batch_size": args.batch_size,
+              "device": args.device}
+    model = resolve_model(args.model)
+    if args.mode == "generate":
+        from biasorigins.models.generation import GenerationRunner
+
+        return GenerationRunner(model, max_new_tokens=args.max_new_tokens, **common)
     from biasorigins.models.hf import HFRunner
+
+    return HFRunner(model, **common)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
     from biasorigins.suite import BiasSuite
 
+    if args.cases < 1:
+        raise ConfigError(f"--cases must be at least 1, got {args.cases}")
     suite = BiasSuite(_bias_selection(args.biases), cases=args.cases, seed=args.seed)
-    runner = HFRunner(resolve_model(args.model), adapter=args.adapter, chat_format=args.chat_format,
-                      batch_size=args.batch_size, device=args.device)
-    result = suite.run(runner, model=args.name or runner.name)
-    print(f"{len(suite.biases)} biases x {args.cases} cases, seed {args.seed}")
+    runner = _model_runner(args)
+    result = suite.run(runner, model=args.name or runner.name, store=args.store, progress=not args.no_progress)
+    print(f"{len(suite.biases)} biases x {args.cases} cases, seed {args.seed}, {args.mode}")
     print(result.to_string())
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        result.table.to_csv(out / "decisions.csv", index=False)
-        result.summary.to_csv(out / "summary.csv", index=False)
-        print(f"\nwrote {out / 'decisions.csv'} and {out / 'summary.csv'}")
+        written = result.write(args.out, format=args.format)
+        print("\nwrote " + " and ".join(str(path) for path in written.values()))
     return EXIT_OK
 
 
@@ -125,11 +137,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(analysis)
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
         for name, result in analysis.results().items():
             for table_name, table in result.tables().items():
                 stem = re.sub(r"[^a-z0-9]+", "-", f"{name} {table_name}".lower()).strip("-")
-                table.to_csv(out / f"{stem}.csv", index=False)
+                write_table(table, out / stem, args.format)
         print(f"\ntables written to {out}")
     if args.report:
         print(f"report: {analysis.report(args.report)}")
@@ -177,7 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")
     p.add_argument("--name", help="model name in the results")
-    p.add_argument("--out", help="folder for decisions.csv and summary.csv")
+    p.add_argument("--mode", choices=["likelihood", "generate"], default="likelihood",
+                   help="likelihood: the option the model scores highest (default); "
+                        "generate: greedy answer text, parsed into a choice")
+    p.add_argument("--max-new-tokens", type=int, default=40, help="answer length in generate mode (default 40)")
+    p.add_argument("--out", help="folder for the decisions and summary tables")
+    p.add_argument("--format", choices=TABLE_FORMATS, default="csv", help="table format under --out (default csv)")
+    p.add_argument("--store", help="an SQLite decision store: answers already there are reused, so a stopped "
+                                   "run resumes where it stopped")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("finetune", help="LoRA-finetune a model on instruction data")
@@ -198,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="analyse a score table (wide model x bias, or long) from anywhere")
     p.add_argument("scores", help="CSV, TSV or Parquet score table, e.g. the paper's cross_tuning_full_scores.csv")
     p.add_argument("--report", help="write an HTML report (and Markdown beside it) to this path")
-    p.add_argument("--out", help="folder for the analysis tables as CSV")
+    p.add_argument("--out", help="folder for the analysis tables")
+    p.add_argument("--format", choices=TABLE_FORMATS, default="csv", help="table format under --out (default csv)")
     p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstraps and k-means (default 0)")
     p.set_defaults(func=cmd_analyze)
 
@@ -210,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _hide_transformers_progress_bars() -> None:
+    """``--no-progress`` also hides transformers' own bars (weight loading, shard writing)."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -217,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if getattr(args, "no_progress", False):
+        _hide_transformers_progress_bars()
     try:
         return args.func(args)
     except BiasOriginsError as exc:

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
@@ -18,6 +19,7 @@ from biasorigins.records import Decision, Prompt, TestCase, decide
 from biasorigins.rendering import LabelStyle, render_prompt
 from biasorigins.seeding import counterbalance_rng
 from biasorigins.store import DecisionStore
+from biasorigins.tables import write_table
 
 if TYPE_CHECKING:
     from biasorigins.models.base import Runner
@@ -429,6 +431,12 @@ class SuiteResult:
         if self.errors:
             text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)
         return text
+
+    def write(self, folder: str | os.PathLike[str], format: str = "csv") -> dict[str, Path]:
+        """Write ``decisions`` (the table) and ``summary`` to ``folder`` as CSV, JSON or Parquet."""
+        folder = Path(folder)
+        return {name: write_table(frame, folder / name, format)
+                for name, frame in (("decisions", self.table), ("summary", self.summary))}
 
     def __str__(self) -> str:
         return self.to_string()

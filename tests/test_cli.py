@@ -37,6 +37,46 @@ def test_evaluate_a_model_folder_writes_results(tiny_causal_dir: Path, tmp_path:
     assert len(decisions) == 2 * 4 * 2
 
 
+def test_evaluate_generate_mode_writes_json(tiny_causal_dir: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "results"
+    code = main(["evaluate", str(tiny_causal_dir), "--biases", "framing-effect", "--cases", "3", "--mode", "generate",
+                 "--max-new-tokens", "3", "--out", str(out), "--format", "json", "--no-progress"])
+    assert code == 0
+    assert "generate" in capsys.readouterr().out
+    decisions = pd.read_json(out / "decisions.json")
+    assert len(decisions) == 3 * 2
+    assert decisions["text"].map(lambda t: isinstance(t, str)).all()  # the generated answers are kept
+    assert decisions["option_scores"].isna().all()  # generation gives no per-option scores
+    assert list(pd.read_json(out / "summary.json")["bias"]) == ["framing-effect"]
+
+
+def test_evaluate_resumes_from_a_store_and_writes_parquet(tiny_causal_dir: Path, tmp_path: Path, capsys) -> None:
+    from biasorigins.store import DecisionStore
+
+    store = tmp_path / "answers.sqlite"
+    args = ["evaluate", str(tiny_causal_dir), "--biases", "anchoring", "--cases", "4", "--store", str(store),
+            "--no-progress", "--format", "parquet"]
+    assert main([*args, "--out", str(tmp_path / "first")]) == 0
+    with DecisionStore(store) as opened:
+        assert opened.count() == 4 * 2
+    assert main([*args, "--out", str(tmp_path / "second")]) == 0
+    with DecisionStore(store) as opened:
+        assert opened.count() == 4 * 2  # the second run asked nothing new
+    first = pd.read_parquet(tmp_path / "first" / "decisions.parquet")
+    second = pd.read_parquet(tmp_path / "second" / "decisions.parquet")
+    pd.testing.assert_frame_equal(first, second)
+    assert first["option_scores"].map(len).eq(11).all()  # lists survive Parquet
+
+
+def test_evaluate_rejects_bad_numbers(tiny_causal_dir: Path, capsys) -> None:
+    assert main(["evaluate", str(tiny_causal_dir), "--biases", "anchoring", "--cases", "0"]) == 1
+    assert "--cases must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", str(tiny_causal_dir), "--mode", "sample"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'sample'" in capsys.readouterr().err
+
+
 def test_unknown_bias_exits_with_a_suggestion(tiny_causal_dir: Path, capsys) -> None:
     assert main(["evaluate", str(tiny_causal_dir), "--biases", "anchorng"]) == 1
     assert "Did you mean 'anchoring'" in capsys.readouterr().err
@@ -72,6 +112,10 @@ def test_analyze_a_published_table(reference_dir: Path, tmp_path: Path, capsys) 
     assert "silhouette 0.106" in out and "(0.025" in out
     assert report.is_file() and report.with_suffix(".md").is_file()
     assert (tmp_path / "tables" / "attribution-shares.csv").is_file()
+    assert main(["analyze", str(reference_dir / "cross_tuning_full_scores.csv"), "--out", str(tmp_path / "json"),
+                 "--format", "json"]) == 0
+    shares = pd.read_json(tmp_path / "json" / "attribution-shares.json")
+    assert len(shares) > 0
 
 
 def test_analyze_missing_file(tmp_path: Path, capsys) -> None:

@@ -1,0 +1,43 @@
+"""Writing result tables as CSV, JSON or Parquet."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from biasorigins.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TABLE_FORMATS = ("csv", "json", "parquet")
+
+
+def _lists_as_json(frame: pd.DataFrame) -> pd.DataFrame:
+    """CSV cells cannot hold lists: list-valued columns become JSON text (read back with json.loads)."""
+    flat = frame.copy()
+    for column in flat.columns:
+        if flat[column].map(lambda v: isinstance(v, (list, tuple))).any():
+            flat[column] = flat[column].map(lambda v: json.dumps(list(v)) if isinstance(v, (list, tuple)) else v)
+    return flat
+
+
+def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str], format: str = "csv") -> Path:
+    """Write ``frame`` to ``stem`` + ``.csv`` / ``.json`` (records) / ``.parquet``; returns the path."""
+    if format not in TABLE_FORMATS:
+        raise ConfigError(f"unknown table format {format!r}; use one of {', '.join(TABLE_FORMATS)}")
+    path = Path(f"{os.fspath(stem)}.{format}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if format == "csv":
+        _lists_as_json(frame).to_csv(path, index=False)
+    elif format == "json":
+        frame.to_json(path, orient="records", indent=1, force_ascii=False)
+    else:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ConfigError("Parquet output needs pyarrow: pip install 'biasorigins[parquet]'") from None
+        frame.to_parquet(path, index=False)
+    return path

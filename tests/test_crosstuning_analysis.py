@@ -152,3 +152,31 @@ def test_attribution_is_skipped_with_a_reason_when_no_score_varies(tmp_path) -> 
     assert "vary between models" in analysis.skipped["attribution"]
     report = analysis.report(tmp_path / "report.html")  # figures that cannot be drawn are left out
     assert "vary between models" in report.read_text()
+
+
+def test_seeds_that_answer_alike_give_no_f_test_and_shares_stay_in_range() -> None:
+    """Identical seeds leave no residual: F is undefined (not p ~ 0) and bootstrap shares lie in [0, 1]."""
+    backbone_effect = {"A": 0.8, "B": 0.4}
+    rows = [
+        {"model": f"{b}-{d}-Seed-{s}", "bias": bias, "scenario": f"s{case}", "case": f"c{case}",
+         "score": backbone_effect[b] if case < 2 else -0.8}  # the third case is constant everywhere
+        for b in ("A", "B") for d in ("X", "Y") for s in (0, 1) for bias in ("anchoring", "framing-effect")
+        for case in range(3)
+    ]
+    result = analyze_scores(pd.DataFrame(rows), n_permutations=9, n_bootstrap=200, n_restarts=2).attribution
+    effects = result.anova[result.anova["term"] != "seed"]
+    assert effects["F"].isna().all() and effects["p_value"].isna().all()
+    shares = result.bootstrap_shares
+    assert ((shares["ci_low"] >= 0) & (shares["ci_high"] <= 1)).all()
+    assert shares.set_index("term").loc["backbone", "share"] == pytest.approx(1.0)
+
+
+def test_attribution_figure_names_a_bias_without_variation() -> None:
+    from biasorigins.crosstuning.plots import attribution_bars
+
+    table = simulate_scores(backbones=2, datasets=2, seeds=2, biases=3, backbone_sd=0.3, seed=1)
+    constant = table["bias"] == table["bias"].iloc[0]
+    table.loc[constant, "score"] = 0.25
+    result = analyze_scores(table, n_permutations=9, n_bootstrap=20, n_restarts=2).attribution
+    texts = [t.get_text() for t in attribution_bars(result).axes[0].texts]
+    assert texts == ["no variation between models"]

@@ -18,6 +18,7 @@ Beyond the paper (which only clusters), following the variance-partition view of
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TERMS = ("backbone", "data", "backbone:data")
+# Sums of squares and spreads at or below this are rounding noise of exactly constant values.
+NUMERICAL_ZERO = 1e-12
 _SHARE_NAMES = {"backbone": "backbone", "data": "data", "backbone:data": "interaction", "seed": "seed"}
 
 
@@ -145,10 +148,14 @@ def per_bias_anova(long: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
              "C(backbone, Sum):C(data, Sum)": "backbone:data", "Residual": "seed"}
     rows = []
     for bias, frame in long.groupby("bias", sort=False):
-        table = sm.stats.anova_lm(smf.ols(formula, data=frame).fit(), typ=2)
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # F of a zero residual; handled below
+            table = sm.stats.anova_lm(smf.ols(formula, data=frame).fit(), typ=2)
         ss_total = float(((frame["score"] - frame["score"].mean()) ** 2).sum())
         ss_res, df_res = float(table.loc["Residual", "sum_sq"]), float(table.loc["Residual", "df"])
         ms_res = ss_res / df_res
+        # Seeds that answer identically leave no residual: F is then undefined, not "infinitely significant".
+        no_seed_noise = ss_res <= NUMERICAL_ZERO * max(ss_total, 1.0)
         for term, row in table.iterrows():
             name = names[str(term)]
             effect = name != "seed"
@@ -157,8 +164,9 @@ def per_bias_anova(long: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
                 "partial_eta_sq": np.nan, "omega_sq": np.nan}
             rows.append({
                 "bias": bias, "term": name, "df": float(row["df"]), "sum_sq": float(row["sum_sq"]),
-                "mean_sq": float(row["sum_sq"] / row["df"]), "F": float(row["F"]) if effect else np.nan,
-                "p_value": float(row["PR(>F)"]) if effect else np.nan, **sizes,
+                "mean_sq": float(row["sum_sq"] / row["df"]),
+                "F": float(row["F"]) if effect and not no_seed_noise else np.nan,
+                "p_value": float(row["PR(>F)"]) if effect and not no_seed_noise else np.nan, **sizes,
             })
     anova = pd.DataFrame(rows)
     anova["q_value"] = np.nan
@@ -369,7 +377,7 @@ def _standardized(Y: np.ndarray) -> np.ndarray:
     """z-score each bias (last axis) over models (second-to-last axis); constant biases become 0."""
     std = Y.std(axis=-2, ddof=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(std > 0, (Y - Y.mean(axis=-2, keepdims=True)) / std, 0.0)
+        return np.where(std > NUMERICAL_ZERO, (Y - Y.mean(axis=-2, keepdims=True)) / std, 0.0)
 
 
 def bootstrap_attribution(
@@ -432,7 +440,8 @@ def bootstrap_attribution(
     share_rows = []
     for term in (*TERMS, "seed"):
         with np.errstate(divide="ignore", invalid="ignore"):
-            shares = boot[term][rows_index, picks].sum(axis=1) / total
+            shares = np.where(total > NUMERICAL_ZERO, boot[term][rows_index, picks].sum(axis=1) / total, np.nan)
+        shares = np.clip(shares, 0.0, 1.0)  # a share lies in [0, 1]; this removes rounding noise only
         low, high = percentile_interval(shares, confidence)
         share_rows.append({"term": term, "share": float(point[term].sum() / point["total"].sum()),
                            "ci_low": float(low), "ci_high": float(high)})
@@ -540,7 +549,7 @@ def _sentence(
     words = {"backbone": "the backbone", "data": "the instruction data", "backbone:data": "their interaction",
              "seed": "the seed"}
     parts = [
-        f"{words[t]} {share[t]:.1%} ({confidence:.0%} CI {ci.loc[t, 'ci_low']:.1%}-{ci.loc[t, 'ci_high']:.1%})"
+        f"{words[t]} {share[t]:.1%} ({confidence:.0%} CI {ci.loc[t, 'ci_low']:.1%} to {ci.loc[t, 'ci_high']:.1%})"
         if t in ci.index and np.isfinite(ci.loc[t, "ci_low"]) else f"{words[t]} {share[t]:.1%}"
         for t in share.index
     ]
@@ -549,12 +558,15 @@ def _sentence(
         t: int(((anova["term"] == t) & (anova["q_value"] < alpha)).sum()) for t in ("backbone", "data")
     }
     uncorrected = {t: int(((anova["term"] == t) & (anova["p_value"] < alpha)).sum()) for t in ("backbone", "data")}
+    untested = int(anova.loc[anova["term"] == "backbone", "p_value"].isna().sum())
     text = (
         f"Across {n_biases} biases and {n_models} models ({weighting}), the share of within-bias variance is "
         + ", ".join(parts)
         + f"; {significant['backbone']} biases depend on the backbone and {significant['data']} on the data at "
         f"FDR q < {alpha:g} ({uncorrected['backbone']} and {uncorrected['data']} at uncorrected p < {alpha:g})"
     )
+    if untested:
+        text += f" ({untested} untested: their seeds answered identically, so there is no residual for an F test)"
     perm = permanova_table.set_index("term")
     text += (
         f"; PERMANOVA on bias vectors gives backbone R\u00b2 = {perm.loc['backbone', 'R2']:.3f} "

@@ -189,6 +189,9 @@ def attribution_bars(result: AttributionResult) -> Figure:
         ax.barh(y, values, left=left, color=_SHARE_COLOURS[component], label=_SHARE_LABELS[component],
                 edgecolor="white", linewidth=0.5)
         left = left + np.nan_to_num(values)
+    for position, total in zip(y, left):
+        if total == 0:  # every model scored this bias alike: nothing to attribute
+            ax.text(0.01, position, "no variation between models", va="center", fontsize=7, color="0.4")
     ax.set_yticks(y, labels, fontsize=7.5)
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.axhline(len(labels) - 1.5, color="black", lw=0.8)

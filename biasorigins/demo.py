@@ -46,22 +46,22 @@ class DemoSettings:
 
 
 DEFAULT = DemoSettings(
-    pretrain_steps=8,
-    finetune_steps=3,
+    pretrain_steps=24,
+    finetune_steps=8,
     batch_size=4,
     max_length=96,
     seeds=(0, 1),
-    biases=("loss-aversion", "status-quo-bias", "certainty-effect", "framing-effect"),
-    cases=4,
+    biases=("loss-aversion", "status-quo-bias", "certainty-effect", "framing-effect", "negativity-bias"),
+    cases=8,
 )
 QUICK = DemoSettings(
-    pretrain_steps=1,
-    finetune_steps=1,
+    pretrain_steps=4,
+    finetune_steps=2,
     batch_size=2,
     max_length=64,
     seeds=(0, 1),
-    biases=("loss-aversion", "framing-effect"),
-    cases=2,
+    biases=("loss-aversion", "status-quo-bias"),
+    cases=3,
 )
 
 

@@ -172,3 +172,6 @@ def test_quick_demo_writes_a_report_with_figures(tmp_path: Path, capsys) -> None
     assert (tmp_path / "demo" / "report.md").is_file()
     scores = pd.read_csv(tmp_path / "demo" / "scores.csv")
     assert scores["model"].nunique() == 8 and set(scores["seed"].dropna()) == {0, 1}
+    # the quick settings are large enough that the models differ, so every analysis runs
+    figures = {path.name for path in (tmp_path / "demo" / "report_figures").iterdir()}
+    assert {"seed_variability.png", "attribution.png", "pca_scenario.png", "similarity_bias.png"} <= figures

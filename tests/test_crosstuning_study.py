@@ -339,6 +339,23 @@ def test_a_changed_design_redoes_evaluation_and_refuses_to_retrain(
         retrained.run(progress=False)
 
 
+def test_generate_mode_answers_by_generating_text(finished: tuple[CrossTuning, object, float], tmp_path: Path) -> None:
+    """Switching the suite to generate-and-parse re-evaluates on the same adapters, keeping the texts."""
+    study, _, _ = finished
+    copy = tmp_path / "copy"
+    shutil.copytree(study.workdir, copy)
+    suite = study.suite.model_copy(update={"mode": "generate", "max_new_tokens": 4})
+    generating = study.model_copy(update={"workdir": copy, "suite": suite})
+    cell = generating.cells()[0]
+    assert generating.status().set_index("cell").loc[cell.id, "evaluate"] == "stale"
+    generating.run_cell(cell.id, progress=False)
+    decisions = pd.read_csv(copy / "cells" / cell.id / "decisions.csv")
+    assert len(decisions) == len(BIASES) * CASES * 2
+    assert decisions["text"].notna().all() and decisions["option_scores"].isna().all()
+    marker = json.loads((copy / "cells" / cell.id / "evaluate.done.json").read_text())
+    assert marker["prompts"] == len(decisions)
+
+
 def run_until_killed(path: Path, marker: str, count: int) -> None:
     """Run the study in a subprocess and SIGKILL it once ``count`` stage markers named ``marker`` exist."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}

@@ -225,7 +225,10 @@ class SuiteSpec(_Spec):
         Master seed of the test cases.
     mode
         How a model's decision is obtained: ``"likelihood"`` (the option label with the highest
-        log-probability).
+        log-probability) or ``"generate"`` (a greedy answer of at most ``max_new_tokens`` tokens, read
+        by `parse_choice`; the paper's protocol without its second-model extractor).
+    max_new_tokens
+        Answer length in ``"generate"`` mode.
     counterbalance, labels, paper_compatible
         As in `BiasSuite`.
     batch_size
@@ -235,7 +238,8 @@ class SuiteSpec(_Spec):
     biases: str | tuple[str, ...] = "paper32"
     cases: int = Field(20, ge=1)
     seed: int = Field(0, ge=0)
-    mode: Literal["likelihood"] = "likelihood"
+    mode: Literal["likelihood", "generate"] = "likelihood"
+    max_new_tokens: int = Field(40, ge=1)
     counterbalance: Literal["reverse", "none"] = "reverse"
     labels: Literal["letters", "numbers"] = "letters"
     paper_compatible: bool = False
@@ -281,7 +285,8 @@ class SuiteSpec(_Spec):
 
     def identity(self) -> dict[str, Any]:
         """The settings that change answers (everything but the batch size)."""
-        return self.model_dump(mode="json", exclude={"batch_size"})
+        unused = {"batch_size"} | ({"max_new_tokens"} if self.mode == "likelihood" else set())
+        return self.model_dump(mode="json", exclude=unused)
 
 
 class MMLUSpec(_Spec):

@@ -27,8 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from biasorigins.errors import ConfigError
-from biasorigins.models import parsing
-from biasorigins.models.parsing import parse_choice
+from biasorigins.models.parsing import PARSER_VERSION, parse_choice
 from biasorigins.records import Prompt, Response
 
 InputKind = Literal["text", "prompt"]
@@ -129,7 +128,7 @@ class CallableRunner:
         self.output = output
         self.batch_size = batch_size
         self.settings = {"method": "callable", "input": input, "output": output,
-                         "parser": getattr(parsing, "PARSER_VERSION", "unversioned"), **dict(settings or {})}
+                         "parser": PARSER_VERSION, **dict(settings or {})}
 
     def decide_batches(self, prompts: Sequence[Prompt]) -> Iterator[list[tuple[int, Response]]]:
         """Call the function on batches of ``batch_size`` prompts; yields [(index, response), ...]."""

@@ -29,8 +29,7 @@ from biasorigins.models.batching import plan_batches, run_with_oom_retry
 from biasorigins.models.chat import ChatFormat
 from biasorigins.models.fingerprint import digest_of
 from biasorigins.models.hf import BASE_ADAPTER, HFModelBase
-from biasorigins.models import parsing
-from biasorigins.models.parsing import parse_choice
+from biasorigins.models.parsing import PARSER_VERSION, parse_choice
 from biasorigins.records import Prompt, Response
 
 logger = logging.getLogger(__name__)
@@ -150,7 +149,7 @@ class GenerationRunner(HFModelBase):
             extractor = {"fingerprint": getattr(self.extractor, "fingerprint", repr(self.extractor)),
                          "mode": self.extract}
         return {"method": self.method, "version": _GENERATION_VERSION, "decoding": "greedy",
-                "parser": getattr(parsing, "PARSER_VERSION", "unversioned"),
+                "parser": PARSER_VERSION,
                 "max_new_tokens": self.max_new_tokens, "stop": list(self.stop), "prefill": self.prefill,
                 "chat_format": self.chat_format, "system": self.system, "extractor": extractor}
 

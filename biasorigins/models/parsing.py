@@ -47,7 +47,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-__all__ = ["ParsedChoice", "ParseStatus", "parse_choice"]
+__all__ = ["PARSER_VERSION", "ParsedChoice", "ParseStatus", "parse_choice"]
+
+#: Bump whenever a change can parse some answer differently: it is part of the decision store's keys.
+PARSER_VERSION = 1
 
 ParseStatus = Literal["ok", "invalid", "refused"]
 

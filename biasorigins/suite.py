@@ -348,6 +348,7 @@ class BiasSuite:
             summaries=summaries,
             titles={b.info.slug: b.info.title for b in self.biases},
             errors=generation_errors + score_errors,
+            paper_compatible=self.paper_compatible,
         )
 
     def _record_error(self, slug: str, stage: Literal["generate", "score"], exc: Exception) -> SuiteError:
@@ -382,6 +383,7 @@ class SuiteResult:
     summaries: dict[str, ScoreSummary]
     titles: dict[str, str] = field(default_factory=dict)
     errors: list[SuiteError] = field(default_factory=list)
+    paper_compatible: bool = False
 
     @property
     def scores(self) -> pd.DataFrame:
@@ -408,6 +410,7 @@ class SuiteResult:
         )
         frame["invalid_answers"] = frame["bias"].map(invalid_answers).fillna(0).astype(int)
         frame["refused_answers"] = frame["bias"].map(refused_answers).fillna(0).astype(int)
+        frame["paper_compatible"] = self.paper_compatible
         return frame
 
     @property
@@ -427,7 +430,8 @@ class SuiteResult:
                               "refused_answers"]]
         frame = frame.rename(columns={"title": "bias", "n_valid": "valid cases", "n_invalid": "invalid cases",
                                       "invalid_answers": "invalid answers", "refused_answers": "refused"})
-        text = f"Model: {self.model}\n" + frame.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
+        scoring = " (paper-compatible scoring)" if self.paper_compatible else ""
+        text = f"Model: {self.model}{scoring}\n" + frame.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
         if self.errors:
             text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)
         return text

@@ -318,6 +318,15 @@ def test_paper_decoy_score_is_confounded_by_the_third_option(slug: str) -> None:
     assert float(suite(slug).run(FirstOptionResponder()).summary["mean"].iloc[0]) == 0.0
 
 
+def test_results_say_which_scoring_they_used() -> None:
+    paper = suite("decoy-expensive", paper_compatible=True).run(FirstOptionResponder())
+    ours = suite("decoy-expensive").run(FirstOptionResponder())
+    assert paper.paper_compatible and paper.summary["paper_compatible"].all()
+    assert "(paper-compatible scoring)" in paper.to_string()
+    assert not ours.paper_compatible and not ours.summary["paper_compatible"].any()
+    assert "paper-compatible" not in ours.to_string()
+
+
 # -- undecided answers ------------------------------------------------------------------------------
 @pytest.mark.parametrize("slug", ITB_SLUGS)
 def test_undecided_answers_are_excluded_from_the_proportions(slug: str) -> None:

@@ -183,3 +183,13 @@ def test_mixed_precision_paths_track_fp32(tiny_causal_dir, flan_records, tmp_pat
     mixed = _run(tiny_causal_dir, flan_records, tmp_path / precision, max_steps=3, precision=precision)
     assert mixed.losses == pytest.approx(full.losses, rel=2e-2)
     assert mixed.losses != full.losses  # autocast really ran
+
+
+def test_target_modules_that_match_nothing_are_named(tiny_causal_dir, flan_records, tmp_path, caplog) -> None:
+    with caplog.at_level("WARNING", logger="biasorigins.finetune.train"):
+        result = _run(tiny_causal_dir, flan_records, tmp_path / "a", target_modules=("q_proj", "query_key_value"),
+                      max_steps=1)
+    assert "['query_key_value'] match no module" in caplog.text
+    assert all(".q_proj." in name for name in _weights(result))
+    with pytest.raises(ConfigError, match="target_modules"):
+        _run(tiny_causal_dir, flan_records, tmp_path / "b", target_modules=("query_key_value",), max_steps=1)

@@ -9,7 +9,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,14 @@ def _finished_run(run_dir: Path, config: FinetuneConfig, data: InstructionData, 
     return None
 
 
+def _warn_unmatched_targets(model: Any, targets: Sequence[str], model_name: str) -> None:
+    """Log target module names that match no module (peft ignores them when others match)."""
+    names = [name for name, _ in model.named_modules()]
+    unmatched = [t for t in targets if not any(n == t or n.endswith(f".{t}") for n in names)]
+    if unmatched and len(unmatched) < len(targets):
+        logger.warning("target_modules %s match no module of %s; LoRA goes on the others only", unmatched, model_name)
+
+
 # ------------------------------------------------------------------ the run
 @dataclass
 class _Progress:
@@ -314,6 +322,8 @@ class _Run:
             task_type=TaskType.SEQ_2_SEQ_LM if self.loaded.kind == "seq2seq" else TaskType.CAUSAL_LM,
             bias="none",
         )
+        if not isinstance(targets, str):
+            _warn_unmatched_targets(base, targets, self.loaded.name)
         torch.manual_seed(self.config.effective_init_seed)  # LoRA A is drawn from the global torch RNG
         try:
             peft_model = get_peft_model(base, lora)

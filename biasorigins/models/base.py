@@ -16,6 +16,16 @@ class Runner(Protocol):
     order; ``choice`` is the displayed position of the chosen option (0-based).
     ``name`` labels results; ``fingerprint`` identifies the weights and decoding
     settings for caching (two runners with the same fingerprint answer alike).
+
+    Optional members the engine and the decision store use when a runner has them:
+
+    - ``decide_batches(prompts, *, runners=None)``: yields ``[(prompt index, response), ...]``
+      batch by batch, so each batch is stored as soon as it ends (else ``decide`` is called on
+      chunks of 32 prompts);
+    - ``joint_key``: runners with equal keys answer in shared batches through the first one's
+      ``decide_batches(prompts, runners=[...])`` (e.g. LoRA variants of one loaded model);
+    - ``model_fingerprint`` and ``settings``: the weights' identity and a dict of the decoding
+      settings, stored separately so stored answers can be inspected per model and setting.
     """
 
     name: str

@@ -51,6 +51,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         for slug, entry in sorted(registered_biases().items())
     ]
     frame = pd.DataFrame(rows)
+    designs = sorted(frame["design"].unique())
+    if args.design and args.design not in designs:
+        raise ConfigError(f"unknown design {args.design!r}; the registered biases use {', '.join(map(repr, designs))}")
     if args.design:
         frame = frame[frame["design"] == args.design]
     if args.search:
@@ -150,6 +153,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from biasorigins.demo import DISCLAIMER, run_demo
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ConfigError(f"--out {args.out} is a file; give a folder for the demo study")
     print(DISCLAIMER)
     outcome = run_demo(args.out, quick=args.quick, progress=not args.no_progress)
     print()

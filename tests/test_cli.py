@@ -23,6 +23,18 @@ def test_list_filters(capsys: pytest.CaptureFixture[str]) -> None:
     assert "anchoring" in set(records["slug"]) and set(records["design"]) == {"reference point"}
 
 
+def test_list_rejects_an_unknown_design(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--design", "mirror pair"]) == 1
+    assert "unknown design 'mirror pair'" in capsys.readouterr().err
+
+
+def test_demo_refuses_a_file_as_its_folder(tmp_path: Path, capsys) -> None:
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    assert main(["demo", "--quick", "--out", str(taken)]) == 1
+    assert "is a file" in capsys.readouterr().err and taken.read_text() == "mine"
+
+
 def test_evaluate_a_model_folder_writes_results(tiny_causal_dir: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "results"
     code = main(["evaluate", str(tiny_causal_dir), "--biases", "anchoring", "framing-effect", "--cases", "4",

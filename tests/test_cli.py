@@ -181,6 +181,7 @@ def test_quick_demo_writes_a_report_with_figures(tmp_path: Path, capsys) -> None
     assert report.is_file()
     html = report.read_text()
     assert "data:image/png;base64" in html  # at least one embedded figure
+    assert "toy-scale demonstration" in html  # the caveat is in the report, not only on the terminal
     assert (tmp_path / "demo" / "report.md").is_file()
     scores = pd.read_csv(tmp_path / "demo" / "scores.csv")
     assert scores["model"].nunique() == 8 and set(scores["seed"].dropna()) == {0, 1}

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from biasorigins.crosstuning import StudyAnalysis, StudyScores, analyze_scores
+from biasorigins.crosstuning.report import READING_GUIDE
 from biasorigins.crosstuning.simulation import simulate_scores
 from biasorigins.errors import ConfigError
 
@@ -95,8 +96,14 @@ def test_report_writes_html_with_embedded_figures_and_a_markdown_twin(analysis: 
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
     assert len(images) == 6 and all((path.parent / image).is_file() for image in images)
     assert "| group | backbone | data |" in markdown
-    bare = analysis.report(tmp_path / "bare.html", figures=False)
-    assert "data:image/png" not in bare.read_text(encoding="utf-8")
+    bare = analysis.report(tmp_path / "bare.html", figures=False, note="Simulated & not real.")
+    bare_html = bare.read_text(encoding="utf-8")
+    assert "data:image/png" not in bare_html
+    assert '<p class="caveat">Simulated &amp; not real.</p>' in bare_html
+    assert "> **Simulated & not real.**" in bare.with_suffix(".md").read_text(encoding="utf-8")
+    assert 'class="caveat"' not in html
+    for guide in READING_GUIDE.values():  # every section says how to read it
+        assert escape(guide) in html
     with pytest.raises(ConfigError, match=r"\.html"):
         analysis.report(tmp_path / "study.pdf")
 

@@ -22,6 +22,24 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 64
+# One paragraph under each section heading: the question the section answers and how to read it.
+READING_GUIDE = {
+    "randomness": (
+        "How far do bias scores move when only the finetuning seed changes? This is the noise floor of the "
+        "study: a difference between backbones or datasets smaller than this spread says nothing."
+    ),
+    "clustering": (
+        "Are the bias profiles of models that share a backbone closer to each other than those of models that "
+        "share instruction data? A higher silhouette means tighter groups. The 'cell' permutation test keeps "
+        "each cell's seeds together and is the test this design supports; the 'model' test treats seeds as "
+        "independent models and is optimistic."
+    ),
+    "attribution": (
+        "Which part of the differences between models in each bias score goes with the backbone, the "
+        "instruction data, their interaction, and the seed (what is left)? The shares describe these backbones "
+        "and datasets only; wide intervals come from few biases, cases or seeds."
+    ),
+}
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2em auto;
        padding: 0 1em; color: #222; line-height: 1.45; }
@@ -33,6 +51,8 @@ th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: right; }
 th { background: #f0f0f0; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1em 0; } img { max-width: 100%; }
 .note { color: #555; font-size: 13px; } .skipped { color: #8a4b00; }
+.caveat { background: #fff6e0; border-left: 4px solid #d08a00; padding: .6em 1em; }
+.guide { font-style: italic; color: #333; }
 """
 
 
@@ -101,8 +121,16 @@ def _figures_by_section(analysis: StudyAnalysis, figures: dict[str, bytes]) -> d
     return sections
 
 
-def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, title: str = "Cross-tuning analysis") -> Path:
-    """Write ``path`` (HTML, self-contained) and ``<stem>.md`` with figures in ``<stem>_figures/``."""
+def _guide(name: str) -> str:
+    return READING_GUIDE[name.split(" ")[0]]
+
+
+def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
+                 note: str | None = None) -> Path:
+    """Write ``path`` (HTML, self-contained) and ``<stem>.md`` with figures in ``<stem>_figures/``.
+
+    ``note`` is a caveat shown under the title (e.g. that a study is a toy-scale demonstration).
+    """
     if path.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"report path {path} must end in .html (the Markdown twin is written beside it)")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,6 +154,7 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
     html_parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{html.escape(title)}</title>",
         f"<style>{_CSS}</style></head><body>", f"<h1>{html.escape(title)}</h1>",
+        *([f'<p class="caveat">{html.escape(note)}</p>'] if note else []),
         f"<p>{html.escape(overview)}</p>", f'<p class="note">Settings: {html.escape(settings)}</p>',
         "<h2>Summary</h2><ul>",
         *[f"<li><b>{html.escape(name)}</b>: {html.escape(text)}</li>" for name, text in analysis.summaries().items()],
@@ -133,7 +162,8 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
           for name, reason in analysis.skipped.items()],
         "</ul>",
     ]
-    md_parts = [f"# {title}", "", overview, "", f"_Settings: {settings}_", "", "## Summary", ""]
+    md_parts = [f"# {title}", "", *([f"> **{note}**", ""] if note else []), overview, "", f"_Settings: {settings}_",
+                "", "## Summary", ""]
     md_parts += [f"- **{name}**: {text}" for name, text in analysis.summaries().items()]
     md_parts += [f"- **{name}**: skipped ({reason})" for name, reason in analysis.skipped.items()]
     md_parts.append("")
@@ -149,7 +179,8 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
 
 
 def _html_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]]) -> list[str]:
-    parts = [f"<h2>{html.escape(name.capitalize())}</h2>", f"<blockquote>{html.escape(result.summary)}</blockquote>"]
+    parts = [f"<h2>{html.escape(name.capitalize())}</h2>", f'<p class="guide">{html.escape(_guide(name))}</p>',
+             f"<blockquote>{html.escape(result.summary)}</blockquote>"]
     parts += [f'<p class="note">{html.escape(note)}</p>' for note in result.notes]
     for figure_name, figure in figures:
         encoded = base64.b64encode(figure).decode("ascii")
@@ -159,7 +190,7 @@ def _html_section(name: str, result: AnalysisResult, figures: list[tuple[str, by
 
 
 def _markdown_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]], figure_dir: Path) -> list[str]:
-    parts = [f"## {name.capitalize()}", "", f"> {result.summary}", ""]
+    parts = [f"## {name.capitalize()}", "", f"_{_guide(name)}_", "", f"> {result.summary}", ""]
     parts += [f"_{note}_\n" for note in result.notes]
     for figure_name, figure in figures:
         file = figure_dir / f"{figure_name}.png"

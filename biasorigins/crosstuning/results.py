@@ -175,8 +175,11 @@ class StudyAnalysis(BaseModel):
         """One quotable sentence per analysis, by name."""
         return {name: result.summary for name, result in self.results().items()}
 
-    def report(self, path: str | Path, *, figures: bool = True, title: str = "Cross-tuning analysis") -> Path:
+    def report(self, path: str | Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
+               note: str | None = None) -> Path:
         """Write a self-contained HTML report (tables, embedded figures, summaries) and a Markdown twin.
+
+        ``note`` is a caveat shown under the title.
 
         The Markdown file ``<stem>.md`` is written beside ``path`` with its figures as PNG files in
         ``<stem>_figures/``. Figures need matplotlib (``pip install biasorigins[plots]``).
@@ -188,7 +191,7 @@ class StudyAnalysis(BaseModel):
         """
         from biasorigins.crosstuning.report import write_report
 
-        return write_report(self, Path(path), figures=figures, title=title)
+        return write_report(self, Path(path), figures=figures, title=title, note=note)
 
     def __str__(self) -> str:
         lines = [f"{name}: {sentence}" for name, sentence in self.summaries().items()]

@@ -261,6 +261,13 @@ def test_example_bias_suite(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_example_run_a_study(tmp_path: Path) -> None:
+    out = _run_example("05_run_a_study.py", tmp_path)
+    assert "Llama-Flan-Seed-0" in out and "attribution:" in out and "{'stale': 8}" in out
+    assert out.count(" done     done") == 8
+
+
+@pytest.mark.slow
 def test_example_finetune(tmp_path: Path) -> None:
     out = _run_example("03_finetune.py", tmp_path)
     assert out.count(" steps, loss ") == 4 and "Tiny-Tulu-Seed-1" in out

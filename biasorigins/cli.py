@@ -6,6 +6,7 @@ import argparse
 import logging
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -155,6 +156,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ConfigError(f"--out {args.out} is a file; give a folder for the demo study")
+    if not args.verbose:
+        # The demo's short maximum length cuts some records in every finetuning run, and peft calls
+        # a deprecated transformers property: expected here, so shown only with -v.
+        logging.getLogger("biasorigins.finetune").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
     print(DISCLAIMER)
     outcome = run_demo(args.out, quick=args.quick, progress=not args.no_progress)
     print()

@@ -148,7 +148,7 @@ class RatioScaleBias(Bias):
     """A bias with a ``control`` and a ``treatment`` answer, scored by the ratio-scale metric.
 
     Subclasses give the metric's parameters for a case (``n_c``, ``k`` and, where needed,
-    ``x1``, ``x2``, ``flip_t``; see :func:`~biasorigins.metrics.ratio_scale_score`) instead of
+    ``x1``, ``x2``, ``flip_c``, ``flip_t``; see :func:`~biasorigins.metrics.ratio_scale_score`) instead of
     writing ``score``.
     """
 

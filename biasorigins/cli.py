@@ -9,9 +9,13 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.tables import TABLE_FORMATS, write_table
+
+if TYPE_CHECKING:
+    from biasorigins.models.base import Runner
 
 OFFLINE_MODEL_ALIASES = {"smollm2", "smollm2-135m-instruct"}
 
@@ -73,7 +77,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _model_runner(args: argparse.Namespace):
+def _model_runner(args: argparse.Namespace) -> Runner:
     """The runner ``evaluate`` asks: likelihood choice (default) or generation + parsing."""
     common = {"adapter": args.adapter, "chat_format": args.chat_format, "batch_size": args.batch_size,
               "device": args.device}

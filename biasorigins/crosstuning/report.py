@@ -62,7 +62,7 @@ def _format_value(value: object) -> str:
             return ""
         if value == 0:
             return "0"  # also -0.0
-        if (abs(value) < 1e-3 or abs(value) >= 1e5):
+        if abs(value) < 1e-3 or abs(value) >= 1e5:
             return f"{value:.3g}"
         return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:.1f}"
     if value is None or (isinstance(value, float) and np.isnan(value)):

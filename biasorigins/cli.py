@@ -77,33 +77,64 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _model_runner(args: argparse.Namespace) -> Runner:
-    """The runner ``evaluate`` asks: likelihood choice (default) or generation + parsing."""
-    common = {"adapter": args.adapter, "chat_format": args.chat_format, "batch_size": args.batch_size,
-              "device": args.device}
-    model = resolve_model(args.model)
+def adapter_folders(values: Sequence[str] | None) -> dict[str, Path]:
+    """``--adapter`` values as {name: adapter folder}.
+
+    A finetuning run folder (holding ``adapter/``) may be given for its adapter; an adapter is
+    named after its folder, or after its run folder when the folder is called ``adapter``.
+    """
+    folders: dict[str, Path] = {}
+    for value in values or []:
+        path = Path(value).expanduser()
+        if not (path / "adapter_config.json").is_file() and (path / "adapter" / "adapter_config.json").is_file():
+            path = path / "adapter"
+        name = path.resolve().parent.name if path.name == "adapter" else path.name
+        if name in folders:
+            raise ConfigError(f"two adapters would both be named {name!r} ({folders[name]} and {path}); "
+                              "give folders with distinct names")
+        folders[name] = path
+    return folders
+
+
+def _model_runners(args: argparse.Namespace) -> list[Runner]:
+    """The runners ``evaluate`` asks: one per adapter (and the bare model first with --with-base),
+    all sharing one loaded model; likelihood choice or generation + parsing."""
+    from biasorigins.models.hf import BASE_ADAPTER, HFRunner
+    from biasorigins.models.loading import load_model
+
+    adapters = adapter_folders(args.adapter)
+    if args.with_base and not adapters:
+        raise ConfigError("--with-base needs at least one --adapter")
+    loaded = load_model(resolve_model(args.model), adapter=adapters or None, device=args.device)
+    names = ([BASE_ADAPTER] if args.with_base else []) + list(adapters) or [None]
+    if args.name and len(names) > 1:
+        raise ConfigError("--name labels a single model; with several adapters each result is named after its adapter")
     if args.mode == "generate":
         from biasorigins.models.generation import GenerationRunner
 
-        return GenerationRunner(model, max_new_tokens=args.max_new_tokens, **common)
-    from biasorigins.models.hf import HFRunner
-
-    return HFRunner(model, **common)
+        return [GenerationRunner(loaded, adapter=name, name=args.name, chat_format=args.chat_format,
+                                 batch_size=args.batch_size, max_new_tokens=args.max_new_tokens) for name in names]
+    return [HFRunner(loaded, adapter=name, name=args.name, chat_format=args.chat_format, batch_size=args.batch_size)
+            for name in names]
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from biasorigins.suite import BiasSuite
 
     if args.cases < 1:
         raise ConfigError(f"--cases must be at least 1, got {args.cases}")
     suite = BiasSuite(_bias_selection(args.biases), cases=args.cases, seed=args.seed)
-    runner = _model_runner(args)
-    result = suite.run(runner, model=args.name or runner.name, store=args.store, progress=not args.no_progress)
+    runners = _model_runners(args)
+    results = suite.run_many(runners, store=args.store, progress=not args.no_progress)
     print(f"{len(suite.biases)} biases x {args.cases} cases, seed {args.seed}, {args.mode}")
-    print(result.to_string())
+    print("\n\n".join(result.to_string() for result in results.values()))
     if args.out:
-        written = result.write(args.out, format=args.format)
-        print("\nwrote " + " and ".join(str(path) for path in written.values()))
+        tables = {"decisions": pd.concat([r.table for r in results.values()], ignore_index=True),
+                  "summary": pd.concat([r.summary for r in results.values()], ignore_index=True)}
+        written = [write_table(frame, Path(args.out) / name, args.format) for name, frame in tables.items()]
+        print("\nwrote " + " and ".join(str(path) for path in written))
     return EXIT_OK
 
 
@@ -198,7 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--biases", nargs="+", metavar="NAME", help="bias names or one preset name (default: all)")
     p.add_argument("--cases", type=int, default=20, help="test cases per bias (default 20)")
     p.add_argument("--seed", type=int, default=0, help="master seed for the test cases (default 0)")
-    p.add_argument("--adapter", help="a LoRA adapter folder to apply to the model")
+    p.add_argument("--adapter", nargs="+", metavar="DIR",
+                   help="LoRA adapter folders (or finetuning run folders); several are evaluated together on one "
+                        "loaded model, each under its own name")
+    p.add_argument("--with-base", action="store_true", help="also evaluate the model without adapters")
     p.add_argument("--chat-format", choices=["raw", "tulu", "model"], help="prompt format (default: the model's own)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")

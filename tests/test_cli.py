@@ -80,6 +80,30 @@ def test_evaluate_resumes_from_a_store_and_writes_parquet(tiny_causal_dir: Path,
     assert first["option_scores"].map(len).eq(11).all()  # lists survive Parquet
 
 
+def test_evaluate_several_adapters_on_one_loaded_model(tiny_causal_dir: Path, tmp_path: Path, capsys) -> None:
+    from importlib import resources
+
+    data = resources.files("biasorigins") / "data" / "instructions" / "flan_style.jsonl"
+    for run, seed in (("seed-a", "0"), ("seed-b", "1")):
+        assert main(["finetune", str(tiny_causal_dir), str(data), "--out", str(tmp_path / run), "--preset", "tiny",
+                     "--set", "max_steps=1", "--seed", seed, "--no-progress"]) == 0
+    code = main(["evaluate", str(tiny_causal_dir), "--biases", "framing-effect", "--cases", "3", "--adapter",
+                 str(tmp_path / "seed-a"), str(tmp_path / "seed-b" / "adapter"), "--with-base",
+                 "--out", str(tmp_path / "results"), "--no-progress"])
+    assert code == 0
+    summary = pd.read_csv(tmp_path / "results" / "summary.csv")
+    base = tiny_causal_dir.name
+    assert list(summary["model"]) == [base, f"{base}+seed-a", f"{base}+seed-b"]
+    assert len(pd.read_csv(tmp_path / "results" / "decisions.csv")) == 3 * 3 * 2
+    printed = capsys.readouterr().out
+    assert f"Model: {base}+seed-b" in printed
+    assert main(["evaluate", str(tiny_causal_dir), "--adapter", str(tmp_path / "seed-a"), str(tmp_path / "seed-a"),
+                 "--biases", "framing-effect"]) == 1
+    assert "both be named 'seed-a'" in capsys.readouterr().err
+    assert main(["evaluate", str(tiny_causal_dir), "--with-base", "--biases", "framing-effect"]) == 1
+    assert "--with-base needs" in capsys.readouterr().err
+
+
 def test_evaluate_rejects_bad_numbers(tiny_causal_dir: Path, capsys) -> None:
     assert main(["evaluate", str(tiny_causal_dir), "--biases", "anchoring", "--cases", "0"]) == 1
     assert "--cases must be at least 1" in capsys.readouterr().err

@@ -187,3 +187,14 @@ def test_attribution_figure_names_a_bias_without_variation() -> None:
     result = analyze_scores(table, n_permutations=9, n_bootstrap=20, n_restarts=2).attribution
     texts = [t.get_text() for t in attribution_bars(result).axes[0].texts]
     assert texts == ["no variation between models"]
+
+
+def test_pca_labels_of_coinciding_models_are_stacked() -> None:
+    from biasorigins.crosstuning.plots import pca_scatter
+
+    table = simulate_scores(backbones=2, datasets=2, seeds=2, biases=5, backbone_sd=0.3, data_sd=0.2, seed_sd=0.0,
+                            seed=2)  # the two seeds of a cell coincide
+    result = analyze_scores(table, n_permutations=9, n_bootstrap=5, n_restarts=2).clustering["bias"]
+    labels = pca_scatter(result).axes[0].texts
+    places = {(round(t.xy[0], 6), round(t.xy[1], 6), t.xyann) for t in labels}
+    assert len(labels) == 8 and len(places) == 8  # two labels per spot, at different heights

@@ -63,13 +63,19 @@ def pca_scatter(result: ClusteringResult) -> Figure:
     markers = {d: _MARKERS[i % len(_MARKERS)] for i, d in enumerate(datasets)}
     fig = _figure(7.5, 5.5)
     ax = fig.add_subplot()
+    # Points closer than 1.5% of the axis spans share a spot: their labels are stacked, not overprinted.
+    spans = [max(float(np.ptp(pca[axis])), 1e-12) for axis in ("PC1", "PC2")]
+    spot_counts: dict[tuple[int, int], int] = {}
     for row in pca.itertuples():
         reference = bool(row.reference)
         ax.scatter(row.PC1, row.PC2, s=160 if reference else 80, marker=markers[row.data],
                    color=colours[row.backbone], edgecolors="black" if reference else "white",
                    linewidths=1.6 if reference else 0.8, zorder=3)
         label = row.model if reference or pd.isna(row.seed) else f"s{row.seed}"
-        ax.annotate(label, (row.PC1, row.PC2), xytext=(6, 4), textcoords="offset points",
+        spot = (round(row.PC1 / spans[0] / 0.015), round(row.PC2 / spans[1] / 0.015))
+        stacked = spot_counts.get(spot, 0)
+        spot_counts[spot] = stacked + 1
+        ax.annotate(label, (row.PC1, row.PC2), xytext=(6, 4 + 9 * stacked), textcoords="offset points",
                     fontsize=8, color="0.2")
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
     ax.axvline(0, color="0.85", lw=0.8, zorder=0)

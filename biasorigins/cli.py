@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "loaded model, each under its own name")
     p.add_argument("--with-base", action="store_true", help="also evaluate the model without adapters")
     p.add_argument("--chat-format", choices=["raw", "tulu", "model"], help="prompt format (default: the model's own)")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default 8; speed only)")
     p.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")
     p.add_argument("--name", help="model name in the results")
     p.add_argument("--mode", choices=["likelihood", "generate"], default="likelihood",

@@ -99,7 +99,8 @@ def adapter_folders(values: Sequence[str] | None) -> dict[str, Path]:
 def _model_runners(args: argparse.Namespace) -> list[Runner]:
     """The runners ``evaluate`` asks: one per adapter (and the bare model first with --with-base),
     all sharing one loaded model; likelihood choice or generation + parsing."""
-    from biasorigins.models.hf import BASE_ADAPTER, HFRunner
+    from biasorigins.models.base import mode_runner
+    from biasorigins.models.hf import BASE_ADAPTER
     from biasorigins.models.loading import load_model
 
     adapters = adapter_folders(args.adapter)
@@ -109,13 +110,8 @@ def _model_runners(args: argparse.Namespace) -> list[Runner]:
     names = ([BASE_ADAPTER] if args.with_base else []) + list(adapters) or [None]
     if args.name and len(names) > 1:
         raise ConfigError("--name labels a single model; with several adapters each result is named after its adapter")
-    if args.mode == "generate":
-        from biasorigins.models.generation import GenerationRunner
-
-        return [GenerationRunner(loaded, adapter=name, name=args.name, chat_format=args.chat_format,
-                                 batch_size=args.batch_size, max_new_tokens=args.max_new_tokens) for name in names]
-    return [HFRunner(loaded, adapter=name, name=args.name, chat_format=args.chat_format, batch_size=args.batch_size)
-            for name in names]
+    return [mode_runner(args.mode, loaded, max_new_tokens=args.max_new_tokens, adapter=name, name=args.name,
+                        chat_format=args.chat_format, batch_size=args.batch_size) for name in names]
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

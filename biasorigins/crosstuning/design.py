@@ -55,6 +55,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from biasorigins.errors import BiasOriginsError, ConfigError
+from biasorigins.models.base import AnswerMode
 from biasorigins.models.chat import ChatFormat
 
 if sys.version_info >= (3, 11):
@@ -238,7 +239,7 @@ class SuiteSpec(_Spec):
     biases: str | tuple[str, ...] = "paper32"
     cases: int = Field(20, ge=1)
     seed: int = Field(0, ge=0)
-    mode: Literal["likelihood", "generate"] = "likelihood"
+    mode: AnswerMode = "likelihood"
     max_new_tokens: int = Field(40, ge=1)
     counterbalance: Literal["reverse", "none"] = "reverse"
     labels: Literal["letters", "numbers"] = "letters"

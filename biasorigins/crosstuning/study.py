@@ -275,26 +275,15 @@ def _cell_scores(cell: Cell, scores: pd.DataFrame) -> pd.DataFrame:
     return frame[SCORE_COLUMNS]
 
 
-def _cell_runner(study: CrossTuning, cell: Cell, loaded: LoadedModel, adapter: str | None) -> Any:
-    """The runner of the study's answer mode for one cell."""
-    common = {"adapter": adapter, "chat_format": cell.chat_format, "name": cell.model,
-              "batch_size": study.suite.batch_size}
-    if study.suite.mode == "generate":
-        from biasorigins.models.generation import GenerationRunner
-
-        return GenerationRunner(loaded, max_new_tokens=study.suite.max_new_tokens, **common)
-    from biasorigins.models.hf import HFRunner
-
-    return HFRunner(loaded, **common)
-
-
 def _evaluate(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: LoadedModel, suite: Any,
               *, progress: bool) -> None:
+    from biasorigins.models.base import mode_runner
     from biasorigins.models.hf import BASE_ADAPTER
 
     started = time.perf_counter()
     adapter = cell.id if cell.id in loaded.adapters else (BASE_ADAPTER if loaded.adapters else None)
-    runner = _cell_runner(study, cell, loaded, adapter)
+    runner = mode_runner(study.suite.mode, loaded, max_new_tokens=study.suite.max_new_tokens, adapter=adapter,
+                         chat_format=cell.chat_format, name=cell.model, batch_size=study.suite.batch_size)
     logger.info("cell %s: evaluating %d biases x %d cases", cell.id, len(suite.biases), suite.n_cases)
     result = suite.run(runner, model=cell.model, store=folder.store(cell), progress=progress)
     directory = folder.cell_dir(cell)

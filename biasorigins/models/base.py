@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from biasorigins.records import Prompt, Response
 
@@ -34,3 +34,18 @@ class Runner(Protocol):
     def fingerprint(self) -> str: ...
 
     def decide(self, prompts: Sequence[Prompt]) -> list[Response]: ...
+
+
+AnswerMode = Literal["likelihood", "generate"]
+
+
+def mode_runner(mode: AnswerMode, model: Any, *, max_new_tokens: int = 40, **options: Any) -> Runner:
+    """The runner of an answer mode: the option with the highest likelihood (`HFRunner`) or a
+    greedy answer read by the parser (`GenerationRunner`, at most ``max_new_tokens`` tokens)."""
+    if mode == "generate":
+        from biasorigins.models.generation import GenerationRunner
+
+        return GenerationRunner(model, max_new_tokens=max_new_tokens, **options)
+    from biasorigins.models.hf import HFRunner
+
+    return HFRunner(model, **options)

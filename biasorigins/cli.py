@@ -115,9 +115,7 @@ def _model_runners(args: argparse.Namespace) -> list[Runner]:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from biasorigins.suite import BiasSuite
+    from biasorigins.suite import BiasSuite, write_results
 
     if args.cases < 1:
         raise ConfigError(f"--cases must be at least 1, got {args.cases}")
@@ -127,10 +125,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(f"{len(suite.biases)} biases x {args.cases} cases, seed {args.seed}, {args.mode}")
     print("\n\n".join(result.to_string() for result in results.values()))
     if args.out:
-        tables = {"decisions": pd.concat([r.table for r in results.values()], ignore_index=True),
-                  "summary": pd.concat([r.summary for r in results.values()], ignore_index=True)}
-        written = [write_table(frame, Path(args.out) / name, args.format) for name, frame in tables.items()]
-        print("\nwrote " + " and ".join(str(path) for path in written))
+        written = write_results(results.values(), args.out, args.format)
+        print("\nwrote " + " and ".join(str(path) for path in written.values()))
     return EXIT_OK
 
 

@@ -37,6 +37,7 @@ from biasorigins.models.callable import response_from_answer
 from biasorigins.models.fingerprint import digest_of
 from biasorigins.records import Prompt, Response, TestCase, decide
 from biasorigins.store import prompt_hash
+from biasorigins.tables import write_frame
 
 if TYPE_CHECKING:
     from biasorigins.bias import Bias
@@ -93,19 +94,14 @@ def export_prompts(suite: BiasSuite, path: PathLike | None = None, *, include_ca
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8") as handle:
             for record in frame.to_dict(orient="records"):
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    elif suffix == ".csv":
-        flat = frame.copy()
-        for column in _LIST_COLUMNS:
-            flat[column] = flat[column].map(json.dumps)
-        flat.to_csv(path, index=False)
-    elif suffix == ".parquet":
-        frame.to_parquet(path, index=False)
+    elif suffix in (".csv", ".parquet"):
+        write_frame(frame, path)  # list cells become JSON text in CSV, read back by read_table
     else:
         raise DataFormatError(f"cannot write {path}: use a .jsonl, .csv or .parquet file name")
 

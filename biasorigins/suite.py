@@ -438,9 +438,16 @@ class SuiteResult:
 
     def write(self, folder: str | os.PathLike[str], format: str = "csv") -> dict[str, Path]:
         """Write ``decisions`` (the table) and ``summary`` to ``folder`` as CSV, JSON or Parquet."""
-        folder = Path(folder)
-        return {name: write_table(frame, folder / name, format)
-                for name, frame in (("decisions", self.table), ("summary", self.summary))}
+        return write_results([self], folder, format)
 
     def __str__(self) -> str:
         return self.to_string()
+
+
+def write_results(results: Iterable[SuiteResult], folder: str | os.PathLike[str], format: str = "csv"
+                  ) -> dict[str, Path]:
+    """Write the ``decisions`` and ``summary`` tables of one or more results (one file each) to ``folder``."""
+    results = list(results)
+    tables = {"decisions": pd.concat([r.table for r in results], ignore_index=True),
+              "summary": pd.concat([r.summary for r in results], ignore_index=True)}
+    return {name: write_table(frame, Path(folder) / name, format) for name, frame in tables.items()}

@@ -24,15 +24,17 @@ def _lists_as_json(frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str], format: str = "csv") -> Path:
-    """Write ``frame`` to ``stem`` + ``.csv`` / ``.json`` (records) / ``.parquet``; returns the path."""
-    if format not in TABLE_FORMATS:
-        raise ConfigError(f"unknown table format {format!r}; use one of {', '.join(TABLE_FORMATS)}")
-    path = Path(f"{os.fspath(stem)}.{format}")
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` to ``path`` by its suffix: ``.csv`` (list cells as JSON text), ``.json``
+    (an array of records) or ``.parquet`` (needs pyarrow); returns the path."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix[1:] not in TABLE_FORMATS:
+        raise ConfigError(f"cannot write {path}: use a .csv, .json or .parquet file name")
     path.parent.mkdir(parents=True, exist_ok=True)
-    if format == "csv":
+    if suffix == ".csv":
         _lists_as_json(frame).to_csv(path, index=False)
-    elif format == "json":
+    elif suffix == ".json":
         frame.to_json(path, orient="records", indent=1, force_ascii=False)
     else:
         try:
@@ -41,3 +43,10 @@ def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str], format: str =
             raise ConfigError("Parquet output needs pyarrow: pip install 'biasorigins[parquet]'") from None
         frame.to_parquet(path, index=False)
     return path
+
+
+def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str], format: str = "csv") -> Path:
+    """Write ``frame`` to ``stem`` + ``.csv`` / ``.json`` (records) / ``.parquet``; returns the path."""
+    if format not in TABLE_FORMATS:
+        raise ConfigError(f"unknown table format {format!r}; use one of {', '.join(TABLE_FORMATS)}")
+    return write_frame(frame, f"{os.fspath(stem)}.{format}")

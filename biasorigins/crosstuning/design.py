@@ -57,6 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.models.base import AnswerMode
 from biasorigins.models.chat import ChatFormat
+from biasorigins.models.fingerprint import canonical_json
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -692,7 +693,7 @@ class CrossTuning(_Spec):
 
 # ---------------------------------------------------------------------- helpers
 def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
 
 
 def _did_you_mean(name: str, known: Sequence[str] | set[str]) -> str:

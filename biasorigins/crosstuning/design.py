@@ -428,9 +428,10 @@ class CrossTuning(_Spec):
     @field_validator("seeds", mode="before")
     @classmethod
     def _seeds_as_tuple(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return (value,)
-        return tuple(value) if isinstance(value, list) else value
+        seeds = [value] if not isinstance(value, (list, tuple)) else list(value)
+        if any(isinstance(seed, bool) or not isinstance(seed, int) for seed in seeds):
+            raise ValueError(f"seeds must be non-negative integers, got {seeds!r}")
+        return tuple(seeds)
 
     @field_validator("seeds")
     @classmethod
@@ -549,6 +550,16 @@ class CrossTuning(_Spec):
         raise ConfigError(f"unknown cell {cell_id!r}{_did_you_mean(cell_id, [c.id for c in cells])} "
                           "(the study's plan lists the cell ids)")
 
+    def check_paths(self) -> None:
+        """Raise ConfigError naming the first local model, adapter or data path that does not exist."""
+        entries = [("backbones", key, "model", spec.model) for key, spec in self.backbones.items()]
+        entries += [("references", key, field, getattr(spec, field)) for key, spec in self.references.items()
+                    for field in ("model", "adapter") if getattr(spec, field)]
+        entries += [("datasets", key, "path", spec.path) for key, spec in self.datasets.items()]
+        for section, key, field, value in entries:
+            if _is_local(value, Path.cwd(), data=section == "datasets") and not Path(value).expanduser().exists():
+                raise ConfigError(f"{section}.{key}.{field}: {value} does not exist")
+
     def plan(self) -> pd.DataFrame:
         """The cells as a table: ``index, cell, model, kind, backbone, data, seed, base_model, chat_format,
         mmlu_shots, stages``."""
@@ -597,6 +608,9 @@ class CrossTuning(_Spec):
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise ConfigError(f"cannot read study file {path}: {error.strerror or error}") from None
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"study file {path} is not UTF-8 text (byte {error.start}: {error.reason}); "
+                              "save it as UTF-8") from None
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:

@@ -232,3 +232,29 @@ def test_a_raising_plugin_hook_is_disabled_with_a_warning(tmp_path: Path, monkey
         assert "'raising_plugin' is disabled" in caplog.text and "database unreachable" in caplog.text
     finally:
         plugins.reset_plugins()
+
+
+# ---------------------------------------------------------------------- outputs are whole or absent
+class _Unwritable:
+    """Stands in for a table whose writing fails half-way through a set."""
+
+    def copy(self):
+        raise OSError("disk full")
+
+
+def test_a_failed_table_set_leaves_the_previous_files_or_nothing(tmp_path: Path) -> None:
+    from biasorigins.tables import write_table_set
+
+    good = pd.DataFrame({"bias": ["anchoring"], "mean": [0.25]})
+    fresh = tmp_path / "fresh"
+    with pytest.raises(OSError, match="disk full"):
+        write_table_set({"summary": good, "decisions": _Unwritable()}, fresh)
+    assert not fresh.exists() and list(tmp_path.iterdir()) == []
+
+    kept = tmp_path / "kept"
+    first = write_table_set({"summary": good, "decisions": good}, kept)
+    before = {path.name: path.read_bytes() for path in kept.iterdir()}
+    with pytest.raises(OSError, match="disk full"):
+        write_table_set({"summary": good.assign(mean=0.5), "decisions": _Unwritable()}, kept)
+    assert {path.name: path.read_bytes() for path in kept.iterdir()} == before
+    assert sorted(first) == ["decisions", "summary"]

@@ -667,12 +667,14 @@ class CrossTuning(_Spec):
         """
         from biasorigins.crosstuning.study import run_study
 
+        self.check_paths()
         return run_study(self, report=report, progress=progress)
 
     def run_cell(self, cell_id: str | int, *, progress: bool = True) -> Cell:
         """Run the stages of one cell in this process (for job arrays and ``accelerate launch``)."""
         from biasorigins.crosstuning.study import run_cell
 
+        self.check_paths()
         return run_cell(self, cell_id, progress=progress)
 
     def scores(self) -> StudyScores:

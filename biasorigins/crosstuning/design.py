@@ -558,7 +558,8 @@ class CrossTuning(_Spec):
         entries += [("datasets", key, "path", spec.path) for key, spec in self.datasets.items()]
         for section, key, field, value in entries:
             if _is_local(value, Path.cwd(), data=section == "datasets") and not Path(value).expanduser().exists():
-                raise ConfigError(f"{section}.{key}.{field}: {value} does not exist")
+                what = {"path": "the instruction data file", "model": "the model", "adapter": "the adapter"}[field]
+                raise ConfigError(f"{section}.{key}.{field}: {what} {value} does not exist")
 
     def plan(self) -> pd.DataFrame:
         """The cells as a table: ``index, cell, model, kind, backbone, data, seed, base_model, chat_format,

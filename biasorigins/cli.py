@@ -6,11 +6,13 @@ import argparse
 import logging
 import re
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from biasorigins.checks import output_file, output_folder
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.tables import TABLE_FORMATS, write_table
 
@@ -119,6 +121,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     if args.cases < 1:
         raise ConfigError(f"--cases must be at least 1, got {args.cases}")
+    if args.out:
+        output_folder(args.out, "--out")
+    if args.store:
+        output_file(args.store, "--store")
     suite = BiasSuite(_bias_selection(args.biases), cases=args.cases, seed=args.seed)
     runners = _model_runners(args)
     results = suite.run_many(runners, store=args.store, progress=not args.no_progress)
@@ -290,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except BiasOriginsError as exc:
+        if args.verbose:
+            traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

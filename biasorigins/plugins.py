@@ -99,20 +99,41 @@ def _distribution(plugin: str) -> str:
 
 
 def collect_biases(pm: pluggy.PluginManager | None = None) -> dict[str, RegisteredBias]:
-    """Call every plugin's hook and return the biases by slug; duplicates raise PluginError."""
+    """Call every plugin's hook and return the biases by slug; duplicates raise PluginError.
+
+    A third-party hook that raises (or registers something that is not a Bias) disables
+    that plugin with a warning naming it; the other plugins still load.
+    """
     pm = pm or get_plugin_manager()
     found: dict[str, RegisteredBias] = {}
     for impl in pm.hook.biasorigins_register_biases.get_hookimpls():  # registration order
         plugin = impl.plugin_name
+        entries: list[RegisteredBias] = []
 
-        def register(bias: Bias, _plugin: str = plugin) -> None:
+        def register(bias: Bias, _plugin: str = plugin, _entries: list[RegisteredBias] = entries) -> None:
             if not isinstance(bias, Bias):
                 raise PluginError(f"plugin {_plugin!r} registered {bias!r}, which is not a biasorigins.Bias")
-            entry = RegisteredBias(bias, _plugin, _distribution(_plugin))
-            _add(found, entry)
+            _entries.append(RegisteredBias(bias, _plugin, _distribution(_plugin)))
 
-        impl.function(**{name: register for name in impl.argnames})
+        try:
+            impl.function(**{name: register for name in impl.argnames})
+        except Exception as exc:
+            if plugin == BUILTIN_PLUGIN:
+                raise
+            logger.warning("bias plugin %r is disabled: its biasorigins_register_biases hook raised %s: %s",
+                           plugin, type(exc).__name__, exc)
+            continue
+        for entry in entries:
+            _add(found, entry)
     return found
+
+
+def plugin_of(bias: Bias) -> str:
+    """The name of the plugin that registered ``bias`` (by slug), or the module of an inline bias."""
+    entry = _registry().get(bias.info.slug)
+    if entry is not None and type(entry.bias) is type(bias):
+        return entry.plugin
+    return f"{type(bias).__module__}.{type(bias).__qualname__} (inline)"
 
 
 def _add(found: dict[str, RegisteredBias], entry: RegisteredBias) -> None:

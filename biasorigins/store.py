@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from biasorigins.errors import ConfigError, DataFormatError
-from biasorigins.models.fingerprint import digest_of
+from biasorigins.models.fingerprint import canonical_json, digest_of
 from biasorigins.records import Prompt, Response
 
 SCHEMA_VERSION = 1
@@ -93,7 +93,7 @@ class RunnerKey:
                 "'fingerprint' string that changes whenever its answers would"
             )
         settings = getattr(runner, "settings", None)
-        text = json.dumps(settings if settings is not None else {}, sort_keys=True, default=str)
+        text = canonical_json(settings if settings is not None else {})
         return cls(str(model_key), digest_of([text]), text)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,14 +14,15 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from biasorigins.bias import Bias
+from biasorigins.checks import integer
 from biasorigins.engine import answer_prompts, runner_name
-from biasorigins.errors import ConfigError
+from biasorigins.errors import ConfigError, PluginError
 from biasorigins.metrics import ScoreSummary
 from biasorigins.records import Decision, Prompt, TestCase, decide
 from biasorigins.rendering import LabelStyle, render_prompt
 from biasorigins.seeding import counterbalance_rng
 from biasorigins.store import DecisionStore
-from biasorigins.tables import write_table
+from biasorigins.tables import write_table_set
 
 if TYPE_CHECKING:
     from biasorigins.models.base import Runner
@@ -83,6 +86,23 @@ def counterbalanced(case: TestCase, rank: int, stratum: str, seed: int) -> TestC
     return case.model_copy(update={"conditions": conditions})
 
 
+def checked_score(bias: Bias, value: object) -> float | None:
+    """A plugin's score as a float in [-1, 1] or None (also for NaN); PluginError naming the
+    plugin and the value for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        score = float(value)
+        if math.isnan(score):
+            return None
+        if -1.0 <= score <= 1.0:
+            return score
+    from biasorigins.plugins import plugin_of
+
+    raise PluginError(f"bias {bias.info.slug!r} of plugin {plugin_of(bias)!r} returned the score {value!r} "
+                      f"({type(value).__name__}); a score must be a finite number in [-1, 1], None or NaN")
+
+
 class BiasSuite:
     """A set of bias tests with a fixed number of cases per bias and a master seed.
 
@@ -118,10 +138,10 @@ class BiasSuite:
         labels: LabelStyle = "letters",
         paper_compatible: bool = False,
     ) -> None:
-        if cases < 1:
-            raise ConfigError(f"cases must be at least 1, got {cases}")
-        if seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer, got {seed}")
+        cases = integer(cases, "cases", minimum=1)
+        seed = integer(seed, "seed", minimum=0)
+        if labels not in ("letters", "numbers"):
+            raise ConfigError(f"labels must be 'letters' or 'numbers', got {labels!r}")
         if counterbalance not in ("reverse", "none"):
             raise ConfigError(f"counterbalance must be 'reverse' or 'none', got {counterbalance!r}")
         self.biases = [b.configured(paper_compatible=paper_compatible) for b in resolve_biases(biases)]
@@ -308,7 +328,7 @@ class BiasSuite:
             score = None
             if case.bias not in failed:
                 try:
-                    score = bias.score(case, answers) if answers else None
+                    score = checked_score(bias, bias.score(case, answers)) if answers else None
                 except Exception as exc:  # noqa: BLE001 - report and go on
                     failed.add(case.bias)
                     score_errors.append(self._record_error(case.bias, "score", exc))
@@ -446,8 +466,9 @@ class SuiteResult:
 
 def write_results(results: Iterable[SuiteResult], folder: str | os.PathLike[str], format: str = "csv"
                   ) -> dict[str, Path]:
-    """Write the ``decisions`` and ``summary`` tables of one or more results (one file each) to ``folder``."""
+    """Write the ``decisions`` and ``summary`` tables of one or more results (one file each) to ``folder``,
+    both or neither (see :func:`~biasorigins.tables.write_table_set`)."""
     results = list(results)
     tables = {"decisions": pd.concat([r.table for r in results], ignore_index=True),
               "summary": pd.concat([r.summary for r in results], ignore_index=True)}
-    return {name: write_table(frame, Path(folder) / name, format) for name, frame in tables.items()}
+    return write_table_set(tables, folder, format)

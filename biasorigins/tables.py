@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from biasorigins.checks import output_folder
 from biasorigins.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -50,3 +54,30 @@ def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str], format: str =
     if format not in TABLE_FORMATS:
         raise ConfigError(f"unknown table format {format!r}; use one of {', '.join(TABLE_FORMATS)}")
     return write_frame(frame, f"{os.fspath(stem)}.{format}")
+
+
+def write_table_set(frames: Mapping[str, pd.DataFrame], folder: str | os.PathLike[str], format: str = "csv"
+                    ) -> dict[str, Path]:
+    """Write several tables (``{stem: frame}``) into ``folder`` as one set; returns {stem: path}.
+
+    Every table is first written to a temporary folder; only when all succeeded are
+    they moved into ``folder`` (a new folder is renamed into place whole), so a failure
+    leaves the previous files, or nothing, behind.
+    """
+    folder = output_folder(folder, "output folder")
+    if format not in TABLE_FORMATS:
+        raise ConfigError(f"unknown table format {format!r}; use one of {', '.join(TABLE_FORMATS)}")
+    existed = folder.is_dir()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder if existed else folder.parent))
+    try:
+        for stem, frame in frames.items():
+            write_table(frame, staging / stem, format)
+        if existed:
+            for stem in frames:
+                os.replace(staging / f"{stem}.{format}", folder / f"{stem}.{format}")
+        else:
+            os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {stem: folder / f"{stem}.{format}" for stem in frames}

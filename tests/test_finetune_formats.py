@@ -175,3 +175,56 @@ def test_smollm2_tokenizer_mask(smollm2_dir) -> None:
         ("Is", False), ("Ġthe", False), ("Ġsky", False), ("Ġblue", False), ("?", False),
         ("ĠAnswer", False), (":", False), ("Ġyes", True), ("<|im_end|>", True),
     ]
+
+
+def test_prefix_tokenization_equals_the_whole_texts_first_tokens(bpe_tokenizer, t5_tokenizer) -> None:
+    import random
+
+    rng = random.Random(7)
+    words = ["sky", "blue", "  ", "\n", "Answer:", "ünïcode", "x" * 60, "42", "é🙂", "yes"]
+    for _ in range(20):
+        prompt = " ".join(rng.choice(words) for _ in range(rng.randint(50, 400)))
+        completion = " ".join(rng.choice(words) for _ in range(rng.randint(50, 400)))
+        record = PromptCompletion(prompt=prompt, completion=completion)
+        for max_length in (8, 40, 200):
+            cut, was_cut = encode_causal(record, bpe_tokenizer, max_length=max_length, bos_id=None)
+            whole, _ = encode_causal(record, bpe_tokenizer, max_length=10**6, bos_id=None)
+            assert was_cut == (len(whole.input_ids) > max_length)
+            if cut is not None:
+                assert cut.input_ids.tolist() == whole.input_ids[:max_length].tolist()
+                assert cut.labels.tolist() == whole.labels[:max_length].tolist()
+            [t5_cut], _ = encode_seq2seq(record, t5_tokenizer, max_source_length=max_length, max_target_length=8)
+            [t5_whole], _ = encode_seq2seq(record, t5_tokenizer, max_source_length=10**6, max_target_length=8)
+            assert t5_cut.input_ids.tolist()[:-1] == t5_whole.input_ids.tolist()[: len(t5_cut.input_ids) - 1]
+
+
+_LONG_RECORD = """
+import resource, sys
+from biasorigins.finetune import PromptCompletion
+from biasorigins.finetune.formats import encode_causal
+from biasorigins.testing.tiny_models import build_tiny_tokenizer
+
+tokenizer = build_tiny_tokenizer()
+record = PromptCompletion(prompt="Summarise: " + "the sky is blue and the grass is green. " * 125_000,
+                          completion="It is about colours.")
+encode_causal(PromptCompletion(prompt="warm up", completion="ok"), tokenizer, max_length=64, bos_id=None)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+example, truncated = encode_causal(record, tokenizer, max_length=512, bos_id=None)
+grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+assert truncated and example is None  # the completion lies beyond the cut
+print(len(record.prompt), grown_kb)
+"""
+
+
+def test_a_multi_megabyte_record_is_cut_in_bounded_memory(tmp_path) -> None:
+    """5 MB of text, 512 tokens kept: peak memory grows by < 64 MB (tokenizing it whole took over 1 GB)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "long_record.py"
+    script.write_text(_LONG_RECORD)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    characters, grown_kb = map(int, done.stdout.split())
+    assert characters > 5_000_000
+    assert grown_kb < 64 * 1024, f"peak memory grew by {grown_kb / 1024:.0f} MB"

@@ -84,6 +84,7 @@ def cmd_crosstune(args: argparse.Namespace) -> int:
         raise ConfigError(f"a cell id is only taken by the 'cell' action, not by {args.action!r}")
     progress = not args.no_progress
     if args.action == "plan":
+        study.check_paths()
         plan = study.plan()
         _print_table(plan.drop(columns=["base_model"]) if not args.json else plan, args.json)
         if not args.json:

@@ -57,6 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.models.base import AnswerMode
 from biasorigins.models.chat import ChatFormat
+from biasorigins.models.fingerprint import canonical_json
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -427,9 +428,10 @@ class CrossTuning(_Spec):
     @field_validator("seeds", mode="before")
     @classmethod
     def _seeds_as_tuple(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return (value,)
-        return tuple(value) if isinstance(value, list) else value
+        seeds = [value] if not isinstance(value, (list, tuple)) else list(value)
+        if any(isinstance(seed, bool) or not isinstance(seed, int) for seed in seeds):
+            raise ValueError(f"seeds must be non-negative integers, got {seeds!r}")
+        return tuple(seeds)
 
     @field_validator("seeds")
     @classmethod
@@ -548,6 +550,17 @@ class CrossTuning(_Spec):
         raise ConfigError(f"unknown cell {cell_id!r}{_did_you_mean(cell_id, [c.id for c in cells])} "
                           "(the study's plan lists the cell ids)")
 
+    def check_paths(self) -> None:
+        """Raise ConfigError naming the first local model, adapter or data path that does not exist."""
+        entries = [("backbones", key, "model", spec.model) for key, spec in self.backbones.items()]
+        entries += [("references", key, field, getattr(spec, field)) for key, spec in self.references.items()
+                    for field in ("model", "adapter") if getattr(spec, field)]
+        entries += [("datasets", key, "path", spec.path) for key, spec in self.datasets.items()]
+        for section, key, field, value in entries:
+            if _is_local(value, Path.cwd(), data=section == "datasets") and not Path(value).expanduser().exists():
+                what = {"path": "the instruction data file", "model": "the model", "adapter": "the adapter"}[field]
+                raise ConfigError(f"{section}.{key}.{field}: {what} {value} does not exist")
+
     def plan(self) -> pd.DataFrame:
         """The cells as a table: ``index, cell, model, kind, backbone, data, seed, base_model, chat_format,
         mmlu_shots, stages``."""
@@ -596,6 +609,9 @@ class CrossTuning(_Spec):
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise ConfigError(f"cannot read study file {path}: {error.strerror or error}") from None
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"study file {path} is not UTF-8 text (byte {error.start}: {error.reason}); "
+                              "save it as UTF-8") from None
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
@@ -652,12 +668,14 @@ class CrossTuning(_Spec):
         """
         from biasorigins.crosstuning.study import run_study
 
+        self.check_paths()
         return run_study(self, report=report, progress=progress)
 
     def run_cell(self, cell_id: str | int, *, progress: bool = True) -> Cell:
         """Run the stages of one cell in this process (for job arrays and ``accelerate launch``)."""
         from biasorigins.crosstuning.study import run_cell
 
+        self.check_paths()
         return run_cell(self, cell_id, progress=progress)
 
     def scores(self) -> StudyScores:
@@ -692,7 +710,7 @@ class CrossTuning(_Spec):
 
 # ---------------------------------------------------------------------- helpers
 def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
 
 
 def _did_you_mean(name: str, known: Sequence[str] | set[str]) -> str:

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from biasorigins.checks import output_folder
 from biasorigins.crosstuning.design import Cell, CrossTuning, Stage
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.finetune._files import write_text_atomic, write_with_atomic
@@ -87,7 +88,7 @@ def require_workdir(study: CrossTuning) -> Path:
     """The study folder, or a ConfigError saying how to set it."""
     if study.workdir is None:
         raise ConfigError('the study has no workdir; set workdir = "..." in the study file or CrossTuning(workdir=...)')
-    return Path(study.workdir)
+    return output_folder(study.workdir, "study workdir")
 
 
 def _rank_and_world() -> tuple[int, int]:

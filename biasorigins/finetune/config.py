@@ -35,7 +35,14 @@ class FinetuneConfig(BaseModel):
     (``loss_reduction``), so results do not depend on the micro-batch split.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    def __init__(self, **settings: Any) -> None:
+        _reject_unknown(settings)
+        try:
+            super().__init__(**settings)
+        except ValidationError as error:
+            raise ConfigError(_describe(error)) from None
 
     # LoRA
     lora_r: int = Field(16, gt=0, description="LoRA rank.")
@@ -89,9 +96,9 @@ class FinetuneConfig(BaseModel):
     )
     gradient_checkpointing: bool = False
     # seeds
-    seed: int = Field(0, description="Fixes LoRA init, dropout and data order unless the two below are set.")
-    init_seed: int | None = Field(None, description="LoRA initialisation seed (default: seed).")
-    data_seed: int | None = Field(None, description="Data order seed (default: seed).")
+    seed: int = Field(0, ge=0, description="Fixes LoRA init, dropout and data order unless the two below are set.")
+    init_seed: int | None = Field(None, ge=0, description="LoRA initialisation seed (default: seed).")
+    data_seed: int | None = Field(None, ge=0, description="Data order seed (default: seed).")
     # outputs
     logging_steps: int = Field(10, ge=1, description="Log a line every this many steps (the JSONL log has all).")
     save_steps: int | None = Field(500, ge=1, description="Checkpoint every this many steps; None: never.")
@@ -149,12 +156,8 @@ class FinetuneConfig(BaseModel):
 
     @classmethod
     def build(cls, **settings: Any) -> "FinetuneConfig":
-        """Validate ``settings`` into a config, turning pydantic errors into ConfigError."""
-        _reject_unknown(settings)
-        try:
-            return cls(**settings)
-        except ValidationError as error:
-            raise ConfigError(_describe(error)) from None
+        """Validate ``settings`` into a config (the same as calling the class)."""
+        return cls(**settings)
 
     def with_overrides(self, **overrides: Any) -> "FinetuneConfig":
         """A copy with some settings changed (validated like a new config)."""

@@ -159,6 +159,9 @@ def _raw_rows(data: Any) -> tuple[str, Iterable[tuple[str, Any]]]:
             return str(path), _read_file(path)
         if isinstance(data, str) and not path.suffix and "/" in data and not path.exists():
             return data, _hub_rows(data)
+        if path.is_dir():
+            raise DataFormatError(f"instruction data {str(data)!r} is a folder; give a .jsonl, .json, .csv or "
+                                  ".parquet file")
         raise DataFormatError(f"instruction data file {str(data)!r} does not exist")
     try:
         import pandas as pd
@@ -183,6 +186,15 @@ def _raw_rows(data: Any) -> tuple[str, Iterable[tuple[str, Any]]]:
 
 
 def _read_file(path: Path) -> Iterator[tuple[str, Any]]:
+    rows = _rows_by_type(path)
+    try:
+        yield from rows
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start:error.start + 1].hex()
+        raise DataFormatError(f"{path}: not UTF-8 text (byte 0x{byte}: {error.reason}); save it as UTF-8") from None
+
+
+def _rows_by_type(path: Path) -> Iterator[tuple[str, Any]]:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return _jsonl_rows(path)

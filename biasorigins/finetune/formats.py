@@ -161,8 +161,30 @@ def _causal_pieces(record: PromptCompletion | Conversation, eos: int) -> list[_P
     return pieces
 
 
-def _tokenize_pieces(tokenizer: Any, pieces: list[_Piece]) -> tuple[list[int], list[bool]]:
-    """Token ids and per-token supervision of a list of pieces."""
+#: Prefix tokenization: first guess of characters per token, and tokens read past the ones needed
+#: (so that the cut at the end of the prefix cannot change them).
+_CHARS_PER_TOKEN = 8
+_SLACK_TOKENS = 32
+
+
+def _encode_prefix(tokenizer: Any, text: str, needed: int, **options: Any) -> tuple[list[int], list[tuple[int, int]]]:
+    """The first ``needed`` token ids (and character offsets) of ``text``, tokenizing only a prefix of it.
+
+    The prefix grows fourfold until it yields ``needed`` tokens plus a slack that keeps
+    its cut far from them, so a multi-megabyte record costs what ``needed`` tokens cost.
+    """
+    size = (needed + _SLACK_TOKENS) * _CHARS_PER_TOKEN
+    while True:
+        whole = size >= len(text)
+        encoding = tokenizer(text if whole else text[:size], return_offsets_mapping=True, **options)
+        ids, offsets = encoding["input_ids"], encoding["offset_mapping"]
+        if whole or len(ids) >= needed + _SLACK_TOKENS:
+            return list(ids[:needed]), list(offsets[:needed])
+        size *= 4
+
+
+def _tokenize_pieces(tokenizer: Any, pieces: list[_Piece], limit: int) -> tuple[list[int], list[bool]]:
+    """Token ids and per-token supervision of a list of pieces, up to ``limit`` tokens."""
     ids: list[int] = []
     supervised: list[bool] = []
     run: list[tuple[str, bool]] = []
@@ -177,10 +199,10 @@ def _tokenize_pieces(tokenizer: Any, pieces: list[_Piece]) -> tuple[list[int], l
                 spans.append((start, start + len(part)))
             start += len(part)
         run.clear()
-        if not text:
+        if not text or len(ids) >= limit:
             return
-        encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        for token, (begin, end) in zip(encoding["input_ids"], encoding["offset_mapping"]):
+        tokens, offsets = _encode_prefix(tokenizer, text, limit - len(ids), add_special_tokens=False)
+        for token, (begin, end) in zip(tokens, offsets):
             ids.append(int(token))
             supervised.append(_overlaps(begin, end, spans))
 
@@ -192,7 +214,7 @@ def _tokenize_pieces(tokenizer: Any, pieces: list[_Piece]) -> tuple[list[int], l
             ids.append(int(part))
             supervised.append(flag)
     flush()
-    return ids, supervised
+    return ids[:limit], supervised[:limit]
 
 
 def _overlaps(begin: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -220,7 +242,7 @@ def encode_causal(
     pieces = _causal_pieces(record, _eos_id(tokenizer))
     if bos_id is not None:
         pieces.insert(0, (bos_id, False))
-    ids, supervised = _tokenize_pieces(tokenizer, pieces)
+    ids, supervised = _tokenize_pieces(tokenizer, pieces, limit=max_length + 1)
     truncated = len(ids) > max_length
     ids, supervised = ids[:max_length], supervised[:max_length]
     if not any(supervised):
@@ -245,7 +267,7 @@ def _seq2seq_pairs(record: PromptCompletion | Conversation, turns: str) -> list[
 
 def _ids_ending_in_eos(tokenizer: Any, text: str, limit: int) -> tuple[list[int], bool]:
     """Token ids of ``text`` ending in EOS, right-truncated to ``limit`` (EOS kept, as T5's tokenizer does)."""
-    ids = list(tokenizer(text, add_special_tokens=True)["input_ids"])
+    ids, _ = _encode_prefix(tokenizer, text, limit + 1, add_special_tokens=True)
     eos = _eos_id(tokenizer)
     if not ids or ids[-1] != eos:
         ids.append(eos)

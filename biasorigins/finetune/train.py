@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from biasorigins.checks import output_folder
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.finetune._files import atomic_folder, write_text_atomic
 from biasorigins.finetune.batching import Batch, collate_packed, collate_padded, collate_seq2seq, plan_epoch
@@ -98,6 +99,7 @@ def finetune(
     from accelerate import Accelerator
 
     config = _resolve_config(config, seed, overrides)
+    output_folder(output_dir, "output_dir")
     instructions = read_instruction_data(data, data_format=config.data_format)
     run_dir = Path(output_dir)
     finished = _finished_run(run_dir, config, instructions, resume)
@@ -182,14 +184,14 @@ def _is_peft(model: Any) -> bool:
 def _finished_run(run_dir: Path, config: FinetuneConfig, data: InstructionData, resume: bool) -> FinetuneResult | None:
     """A finished identical run in ``run_dir``, None for a fresh or resumable folder; error on a mismatch."""
     run_file = run_dir / RUN_FILE
-    if not run_file.is_file():
+    if not run_file.is_file() or _never_trained(run_dir):
         return None
     if not resume:
         raise ConfigError(
             f"{run_dir} already holds a finetuning run; choose a new output_dir or pass resume=True to continue it"
         )
-    recorded = json.loads(run_file.read_text(encoding="utf-8"))
-    previous = FinetuneConfig.model_validate(recorded["config"])
+    recorded = _read_run_record(run_file)
+    previous = FinetuneConfig(**recorded["config"])
     if previous != config:
         changed = sorted(k for k in FinetuneConfig.model_fields if getattr(previous, k) != getattr(config, k))
         raise ConfigError(
@@ -202,6 +204,21 @@ def _finished_run(run_dir: Path, config: FinetuneConfig, data: InstructionData, 
         logger.info("%s already holds this finished run; returning its result", run_dir)
         return FinetuneResult.from_dir(run_dir)
     return None
+
+
+def _never_trained(run_dir: Path) -> bool:
+    """True for a run folder without checkpoints or result: a failed start, free to be reused."""
+    return latest_checkpoint(run_dir) is None and not (run_dir / RESULT_FILE).is_file()
+
+
+def _read_run_record(run_file: Path) -> dict[str, Any]:
+    try:
+        recorded = json.loads(run_file.read_text(encoding="utf-8"))
+        if not isinstance(recorded, dict) or not isinstance(recorded.get("config"), dict):
+            raise ValueError("not a run record")
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{run_file} is not a readable run record ({error}); use a new output_dir") from None
+    return recorded
 
 
 def _warn_unmatched_targets(model: Any, targets: Sequence[str], model_name: str) -> None:
@@ -251,8 +268,9 @@ class _Run:
     def execute(self, *, resume: bool) -> FinetuneResult:
         import torch
 
-        self._prepare_folder()
+        self._check_folder()
         peft_model = self._wrap_model()
+        self._write_run_record()
         optimizer = torch.optim.AdamW(
             [p for p in peft_model.parameters() if p.requires_grad],
             lr=self.config.learning_rate, weight_decay=self.config.weight_decay,
@@ -278,15 +296,19 @@ class _Run:
         self._loop(model, peft_model, optimizer, scheduler, scaler, state)
         return self._finish(peft_model, state)
 
-    def _prepare_folder(self) -> None:
+    def _check_folder(self) -> None:
         run_file = self.run_dir / RUN_FILE
-        if run_file.is_file():
-            recorded = json.loads(run_file.read_text(encoding="utf-8"))
+        if run_file.is_file() and not _never_trained(self.run_dir):
+            recorded = _read_run_record(run_file)
             if recorded.get("base_fingerprint") != self.loaded.fingerprint:
                 raise ConfigError(
                     f"{self.run_dir} holds a run of another base model ({recorded.get('base_model')}); "
                     "use a new output_dir"
                 )
+
+    def _write_run_record(self) -> None:
+        """Record the run once its settings are validated and the model wrapped."""
+        run_file = self.run_dir / RUN_FILE
         if self.accelerator.is_main_process:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self.config.to_json_file(self.run_dir / CONFIG_FILE)

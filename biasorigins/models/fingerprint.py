@@ -15,7 +15,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,36 @@ def digest_of(parts: Iterable[str]) -> str:
         hasher.update(len(data).to_bytes(8, "little"))
         hasher.update(data)
     return hasher.hexdigest()
+
+
+def canonical(value: Any) -> Any:
+    """``value`` as plain JSON data that is the same in every process.
+
+    Sets become sorted lists, tuples lists, paths normalised POSIX strings, enums
+    their values and numpy scalars Python numbers; floats keep their exact
+    (round-trip) value. Anything else becomes its ``str``.
+    """
+    if isinstance(value, Enum):
+        return canonical(value.value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(canonical(key)): canonical(item) for key, item in value.items()}
+    if isinstance(value, Set):
+        items = [canonical(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [canonical(item) for item in value]
+    if isinstance(value, os.PathLike):
+        return os.path.normpath(os.fspath(value)).replace(os.sep, "/")
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "shape", None) == ():
+        return canonical(value.item())  # a numpy / torch scalar
+    return str(value)
+
+
+def canonical_json(value: Any) -> str:
+    """JSON text of :func:`canonical` ``(value)`` with sorted keys: a stable thing to hash."""
+    return json.dumps(canonical(value), sort_keys=True)
 
 
 def _hash_file_contents(path: Path) -> str:

@@ -17,7 +17,6 @@ counted per bias and model and can be audited.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
@@ -27,7 +26,7 @@ import torch
 from biasorigins.errors import ConfigError
 from biasorigins.models.batching import plan_batches, run_with_oom_retry
 from biasorigins.models.chat import ChatFormat
-from biasorigins.models.fingerprint import digest_of
+from biasorigins.models.fingerprint import canonical_json, digest_of
 from biasorigins.models.hf import BASE_ADAPTER, HFModelBase
 from biasorigins.models.parsing import PARSER_VERSION, parse_choice
 from biasorigins.records import Prompt, Response
@@ -155,7 +154,7 @@ class GenerationRunner(HFModelBase):
 
     @property
     def fingerprint(self) -> str:
-        return digest_of([self.model_fingerprint, json.dumps(self.settings, sort_keys=True, default=str)])
+        return digest_of([self.model_fingerprint, canonical_json(self.settings)])
 
     # -- generation ---------------------------------------------------------------------------
     def model_input(self, prompt: Prompt) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 from biasorigins.errors import ConfigError
 from biasorigins.models.batching import plan_batches, run_with_oom_retry
 from biasorigins.models.chat import ChatFormat, default_chat_format, format_chat
-from biasorigins.models.fingerprint import digest_of
+from biasorigins.models.fingerprint import canonical_json, digest_of
 from biasorigins.models.likelihood import ChoiceRequest, ModelCaller, score_causal, score_seq2seq
 from biasorigins.models.loading import LoadedModel, load_model
 from biasorigins.records import Prompt, Response
@@ -49,7 +48,7 @@ def adapter_digest(model: Any, adapter: str) -> str:
     config = model.peft_config[adapter].to_dict()
     for incidental in ("base_model_name_or_path", "revision", "inference_mode", "peft_version"):
         config.pop(incidental, None)
-    hasher = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+    hasher = hashlib.sha256(canonical_json(config).encode())
     marker = f".{adapter}."
     for name, tensor in sorted(model.state_dict().items()):
         if marker in name:
@@ -256,12 +255,12 @@ class HFRunner(HFModelBase):
 
     @property
     def fingerprint(self) -> str:
-        return digest_of([self.model_fingerprint, json.dumps(self.settings, sort_keys=True)])
+        return digest_of([self.model_fingerprint, canonical_json(self.settings)])
 
     @property
     def joint_key(self) -> tuple[int, str]:
         """Runners with equal keys share one model and settings, so they can be batched together."""
-        return (id(self.loaded.model), json.dumps(self.settings, sort_keys=True))
+        return (id(self.loaded.model), canonical_json(self.settings))
 
     # -- adapters --------------------------------------------------------------------------
     def variants(self, adapters: Sequence[str] | None = None, *, include_base: bool = True) -> list[HFRunner]:

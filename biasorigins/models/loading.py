@@ -113,13 +113,17 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """Return a torch device; ``"auto"`` picks cuda, then mps, then cpu."""
     import torch
 
-    if isinstance(device, torch.device):
-        return device
     if device != "auto":
         try:
-            return torch.device(device)
+            chosen = torch.device(device)
         except RuntimeError as error:
             raise ConfigError(f"unknown device {device!r}: {error}") from error
+        mps = getattr(torch.backends, "mps", None)
+        available = {"cuda": torch.cuda.is_available(), "mps": mps is not None and mps.is_available()}
+        if not available.get(chosen.type, True):
+            raise ConfigError(f"device {str(device)!r} is not available here (torch {torch.__version__} sees no "
+                              f"{chosen.type.upper()} device); use device 'cpu' or 'auto'")
+        return chosen
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
@@ -227,7 +231,7 @@ def _load_config(source: _Source, *, trust_remote_code: bool, revision: str | No
 
 def _explain_failure(source: _Source, what: str, error: Exception, trust_remote_code: bool) -> str:
     where = source.location if not source.gguf_file else str(Path(source.location) / source.gguf_file)
-    message = f"could not load the {what} of {where}: {error}"
+    message = f"could not load the {what} of {where}: {_first_line(error)}"
     if not trust_remote_code and ("trust_remote_code" in str(error) or "model_type" in str(error)):
         message += (" -- this model may need its own code; review it, then pass trust_remote_code=True")
     if not source.is_local:
@@ -257,11 +261,29 @@ def _load_weights(source: _Source, config: Any, kind: ModelKind, *, dtype: torch
     use_safetensors = _prefers_safetensors(source)
     if use_safetensors is not None:
         kwargs["use_safetensors"] = use_safetensors
+    from pickle import UnpicklingError
+
+    from safetensors import SafetensorError
+
     try:
         model = auto_class.from_pretrained(source.location, **kwargs)
+    except SafetensorError as error:
+        files = ", ".join(sorted(p.name for p in Path(source.location).glob("*.safetensors"))) or "safetensors file"
+        raise ModelLoadError(f"the weights of {source.location} are damaged ({files}: empty, truncated or not "
+                             f"safetensors; {_first_line(error)})") from error
+    except UnpicklingError as error:
+        files = ", ".join(sorted(p.name for p in Path(source.location).glob("*.bin"))) or "a pickle file"
+        raise ModelLoadError(f"refused to load {source.location} ({files}): the pickle holds more than tensors and "
+                             "could run code; only plain tensor pickles or safetensors are loaded") from error
     except (OSError, ValueError, KeyError, RuntimeError) as error:
         raise ModelLoadError(_explain_failure(source, "weights", error, trust_remote_code)) from error
     return model.to(device=device, dtype=dtype)
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an error's message (library messages can run over many lines)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _load_gguf_weights(source: _Source, *, dtype: torch.dtype, device: torch.device, revision: str | None) -> Any:

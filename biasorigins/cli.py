@@ -159,12 +159,12 @@ def cmd_finetune(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from biasorigins.crosstuning import StudyScores
+    from biasorigins.analysis import analyze_scores
 
     path = Path(args.scores)
     if not path.exists():
         raise ConfigError(f"score table {path} does not exist")
-    analysis = StudyScores.load(path).analyze(seed=args.seed)
+    analysis = analyze_scores(path, seed=args.seed)
     print(analysis)
     if args.out:
         out = Path(args.out)

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biasorigins.crosstuning import StudyAnalysis, StudyScores, analyze_scores
-from biasorigins.crosstuning.report import READING_GUIDE
-from biasorigins.crosstuning.simulation import simulate_scores
+from biasorigins.analysis import StudyAnalysis, StudyScores, analyze_scores
+from biasorigins.analysis.report import READING_GUIDE
+from biasorigins.analysis.simulation import simulate_scores
 from biasorigins.errors import ConfigError
 
 FAST = {"n_permutations": 49, "n_bootstrap": 100, "n_restarts": 10}
@@ -67,13 +67,6 @@ def test_same_seed_same_analysis_other_seed_other_draws(scores: StudyScores, ana
     assert not other.equals(analysis.attribution.bootstrap)
 
 
-def test_study_scores_methods_delegate(scores: StudyScores) -> None:
-    assert scores.randomness().groups.shape[0] == 4
-    assert scores.clustering(level="scenario", n_permutations=9, n_restarts=3).level == "scenario"
-    assert scores.attribution(n_permutations=9, n_bootstrap=20).n_biases == 6
-    assert isinstance(scores.analyze(levels=["bias"], **FAST), StudyAnalysis)
-
-
 def test_designs_that_do_not_allow_an_analysis_are_skipped_with_reasons() -> None:
     one_dataset = simulate_scores(backbones=2, datasets=1, seeds=2, biases=4, seed=0)
     analysis = analyze_scores(one_dataset, **FAST)
@@ -109,7 +102,7 @@ def test_report_writes_html_with_embedded_figures_and_a_markdown_twin(analysis: 
 
 
 def test_figures_are_labelled(analysis: StudyAnalysis) -> None:
-    from biasorigins.crosstuning.plots import attribution_bars, pca_scatter, seed_variability_bars, similarity_heatmap
+    from biasorigins.analysis.figures import attribution_bars, pca_scatter, seed_variability_bars, similarity_heatmap
 
     pca = pca_scatter(analysis.clustering["bias"])
     ax = pca.axes[0]
@@ -132,7 +125,7 @@ def test_figures_are_labelled(analysis: StudyAnalysis) -> None:
 
 
 def test_missing_matplotlib_names_the_extra(analysis: StudyAnalysis, monkeypatch: pytest.MonkeyPatch) -> None:
-    from biasorigins.crosstuning.plots import PlotDependencyError, pca_scatter
+    from biasorigins.analysis.figures import PlotDependencyError, pca_scatter
 
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(PlotDependencyError, match=r"pip install biasorigins\[plots\]"):
@@ -148,7 +141,7 @@ def test_results_print_their_summary_and_tables(analysis: StudyAnalysis) -> None
 
 
 def test_attribution_is_skipped_with_a_reason_when_no_score_varies(tmp_path) -> None:
-    from biasorigins.crosstuning import analyze_scores
+    from biasorigins.analysis import analyze_scores
 
     rows = [
         {"model": f"{b}-{d}-Seed-{s}", "bias": bias, "score": 0.0}
@@ -179,7 +172,7 @@ def test_seeds_that_answer_alike_give_no_f_test_and_shares_stay_in_range() -> No
 
 
 def test_attribution_figure_names_a_bias_without_variation() -> None:
-    from biasorigins.crosstuning.plots import attribution_bars
+    from biasorigins.analysis.figures import attribution_bars
 
     table = simulate_scores(backbones=2, datasets=2, seeds=2, biases=3, backbone_sd=0.3, seed=1)
     constant = table["bias"] == table["bias"].iloc[0]
@@ -190,7 +183,7 @@ def test_attribution_figure_names_a_bias_without_variation() -> None:
 
 
 def test_pca_labels_of_coinciding_models_are_stacked() -> None:
-    from biasorigins.crosstuning.plots import pca_scatter
+    from biasorigins.analysis.figures import pca_scatter
 
     table = simulate_scores(backbones=2, datasets=2, seeds=2, biases=5, backbone_sd=0.3, data_sd=0.2, seed_sd=0.0,
                             seed=2)  # the two seeds of a cell coincide

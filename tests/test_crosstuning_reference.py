@@ -1,7 +1,7 @@
 """Reproduce the recomputed numbers of paper_spec.md section 8 from the paper's released score tables.
 
-The tables live in ../shared/reference beside the checkout (the `reference_dir` fixture skips with a
-reason when they are absent). Expected values are the independently recomputed ones in the spec.
+The tables ship with the package (biasorigins/data/reference, provenance in its README). Expected
+values are the independently recomputed ones in the spec.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from biasorigins.crosstuning import (
+from biasorigins.analysis import (
     StudyScores,
     analyze_attribution,
     analyze_clustering,

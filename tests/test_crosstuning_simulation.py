@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biasorigins.crosstuning import StudyScores, analyze_attribution, permanova
-from biasorigins.crosstuning.attribution import design_projections, per_bias_anova, sums_of_squares
-from biasorigins.crosstuning.clustering import _cell_codes, _codes, permutation_test
-from biasorigins.crosstuning.geometry import squared_distances
-from biasorigins.crosstuning.simulation import simulate_design, simulate_matrix, simulate_scores
+from biasorigins.analysis import StudyScores, analyze_attribution, permanova
+from biasorigins.analysis.attribution import design_projections, per_bias_anova, sums_of_squares
+from biasorigins.analysis.clustering import _cell_codes, _codes, permutation_test
+from biasorigins.analysis.geometry import squared_distances
+from biasorigins.analysis.simulation import simulate_design, simulate_matrix, simulate_scores
 
 ALPHA = 0.05
 N_SIMULATIONS = 300

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from biasorigins.crosstuning import adjusted_rand_index, benjamini_hochberg, cluster_indices, principal_components
-from biasorigins.crosstuning.geometry import cosine_similarity_matrix, prepare_features, squared_distances
-from biasorigins.crosstuning.kmeans import canonical_labels, kmeans_restarts, pairwise_adjusted_rand
-from biasorigins.crosstuning.stats import (
+from biasorigins.analysis import adjusted_rand_index, benjamini_hochberg, cluster_indices, principal_components
+from biasorigins.analysis.geometry import cosine_similarity_matrix, prepare_features, squared_distances
+from biasorigins.analysis.kmeans import canonical_labels, kmeans_restarts, pairwise_adjusted_rand
+from biasorigins.analysis.stats import (
     as_generator,
     count_arrangements,
     enumerate_arrangements,

@@ -1,4 +1,4 @@
-"""`analyze_scores`: every cross-tuning analysis of a score table in one call."""
+"""`analyze_scores`: every cross-tuning analysis of a score table in one call, and its `StudyAnalysis`."""
 
 from __future__ import annotations
 
@@ -8,17 +8,82 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
-from biasorigins.crosstuning.attribution import analyze_attribution
-from biasorigins.crosstuning.clustering import analyze_clustering
-from biasorigins.crosstuning.geometry import Metric
-from biasorigins.crosstuning.randomness import PAPER_TAU, analyze_randomness
-from biasorigins.crosstuning.results import ClusteringResult, StudyAnalysis
-from biasorigins.crosstuning.scores import StudyScores
-from biasorigins.crosstuning.stats import SeedLike, spawn_generators
+from biasorigins.analysis.attribution import analyze_attribution
+from biasorigins.analysis.clustering import analyze_clustering
+from biasorigins.analysis.geometry import Metric
+from biasorigins.analysis.randomness import PAPER_TAU, analyze_randomness
+from biasorigins.analysis.report import write_report
+from biasorigins.analysis.results import AnalysisResult, AttributionResult, ClusteringResult, RandomnessResult
+from biasorigins.analysis.scores import StudyScores
+from biasorigins.analysis.stats import SeedLike, spawn_generators
 from biasorigins.errors import ConfigError
 
 logger = logging.getLogger(__name__)
+
+
+class StudyAnalysis(BaseModel):
+    """Every analysis of a cross-tuning score table, with a report writer.
+
+    Attributes
+    ----------
+    scores
+        The analysed `StudyScores`.
+    randomness, attribution
+        Results, or None when the design does not allow them (the reason is in ``skipped``).
+    clustering
+        Clustering results by level (``"bias"``, and ``"scenario"`` when scenario scores are given).
+    skipped
+        Analysis name -> why it was not run.
+    settings
+        The options the analyses ran with (seed, permutations, ...).
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    scores: StudyScores
+    randomness: RandomnessResult | None
+    clustering: dict[str, ClusteringResult]
+    attribution: AttributionResult | None
+    skipped: dict[str, str]
+    settings: dict[str, Any]
+
+    def results(self) -> dict[str, AnalysisResult]:
+        """The results that were computed, by name (``randomness``, ``clustering (bias level)``, ...)."""
+        out: dict[str, AnalysisResult] = {}
+        if self.randomness is not None:
+            out["randomness"] = self.randomness
+        for level, result in self.clustering.items():
+            out[f"clustering ({level} level)"] = result
+        if self.attribution is not None:
+            out["attribution"] = self.attribution
+        return out
+
+    def summaries(self) -> dict[str, str]:
+        """One quotable sentence per analysis, by name."""
+        return {name: result.summary for name, result in self.results().items()}
+
+    def report(self, path: str | Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
+               note: str | None = None) -> Path:
+        """Write a self-contained HTML report (tables, embedded figures, summaries) and a Markdown twin.
+
+        ``note`` is a caveat shown under the title.
+
+        The Markdown file ``<stem>.md`` is written beside ``path`` with its figures as PNG files in
+        ``<stem>_figures/``. Figures need matplotlib (``pip install biasorigins[plots]``).
+
+        Returns
+        -------
+        Path
+            The HTML file.
+        """
+        return write_report(self, Path(path), figures=figures, title=title, note=note)
+
+    def __str__(self) -> str:
+        lines = [f"{name}: {sentence}" for name, sentence in self.summaries().items()]
+        lines += [f"{name}: skipped ({reason})" for name, reason in self.skipped.items()]
+        return "\n".join(lines)
 
 
 def analyze_scores(

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from biasorigins.crosstuning.results import RandomnessResult
-from biasorigins.crosstuning.scores import StudyScores
+from biasorigins.analysis.results import RandomnessResult
+from biasorigins.analysis.scores import StudyScores
 from biasorigins.errors import ConfigError
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from biasorigins.crosstuning.stats import SeedLike, as_generator
+from biasorigins.analysis.stats import SeedLike, as_generator
 from biasorigins.errors import ConfigError
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from biasorigins.crosstuning.geometry import (
+from biasorigins.analysis.geometry import (
     Metric,
     cluster_indices,
     cosine_similarity_matrix,
@@ -22,15 +22,15 @@ from biasorigins.crosstuning.geometry import (
     principal_components,
     squared_distances,
 )
-from biasorigins.crosstuning.kmeans import (
+from biasorigins.analysis.kmeans import (
     adjusted_rand_index,
     canonical_labels,
     kmeans_restarts,
     pairwise_adjusted_rand,
 )
-from biasorigins.crosstuning.results import ClusteringResult
-from biasorigins.crosstuning.scores import StudyScores
-from biasorigins.crosstuning.stats import (
+from biasorigins.analysis.results import ClusteringResult
+from biasorigins.analysis.scores import StudyScores
+from biasorigins.analysis.stats import (
     Alternative,
     SeedLike,
     permutation_labellings,

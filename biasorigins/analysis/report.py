@@ -17,7 +17,8 @@ from biasorigins.errors import ConfigError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from biasorigins.crosstuning.results import AnalysisResult, StudyAnalysis
+    from biasorigins.analysis.analyze import StudyAnalysis
+    from biasorigins.analysis.results import AnalysisResult
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
     path.parent.mkdir(parents=True, exist_ok=True)
     rendered: dict[str, bytes] = {}
     if figures:
-        from biasorigins.crosstuning.plots import study_figures
+        from biasorigins.analysis.figures import study_figures
 
         rendered = {name: _png(figure) for name, figure in study_figures(analysis).items()}
     sections = _figures_by_section(analysis, rendered)

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from biasorigins.crosstuning.geometry import Metric, prepare_features
-from biasorigins.crosstuning.results import AttributionResult
-from biasorigins.crosstuning.scores import StudyScores
-from biasorigins.crosstuning.stats import (
+from biasorigins.analysis.geometry import Metric, prepare_features
+from biasorigins.analysis.results import AttributionResult
+from biasorigins.analysis.scores import StudyScores
+from biasorigins.analysis.stats import (
     SeedLike,
     benjamini_hochberg,
     permutation_labellings,

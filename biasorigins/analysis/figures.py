@@ -16,7 +16,8 @@ from biasorigins.errors import BiasOriginsError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from biasorigins.crosstuning.results import AttributionResult, ClusteringResult, RandomnessResult, StudyAnalysis
+    from biasorigins.analysis.analyze import StudyAnalysis
+    from biasorigins.analysis.results import AttributionResult, ClusteringResult, RandomnessResult
 
 _MARKERS = ["o", "^", "s", "D", "v", "P", "X", "*"]
 _SHARE_COLOURS = {"backbone": "#1f77b4", "data": "#ff7f0e", "interaction": "#9467bd", "seed": "#c7c7c7"}

@@ -63,8 +63,8 @@ def test_same_seed_same_analysis_other_seed_other_draws(scores: StudyScores, ana
     again = _all_tables(analyze_scores(scores, seed=3, **FAST))
     for name, frame in _all_tables(analysis).items():
         pd.testing.assert_frame_equal(frame, again[name], obj=name)
-    other = analyze_scores(scores, seed=4, **FAST).attribution.bootstrap
-    assert not other.equals(analysis.attribution.bootstrap)
+    other = analyze_scores(scores, seed=4, **FAST).attribution.share_intervals
+    assert not other.equals(analysis.attribution.share_intervals)
 
 
 def test_designs_that_do_not_allow_an_analysis_are_skipped_with_reasons() -> None:
@@ -135,9 +135,22 @@ def test_missing_matplotlib_names_the_extra(analysis: StudyAnalysis, monkeypatch
 def test_results_print_their_summary_and_tables(analysis: StudyAnalysis) -> None:
     text = str(analysis.attribution)
     assert text.startswith(analysis.attribution.summary) and "[permanova]" in text
-    assert list(analysis.attribution.tables()) == ["anova", "shares", "pooled", "permanova", "bootstrap",
-                                                   "bootstrap_shares"]
+    assert list(analysis.attribution.tables()) == ["findings", "anova", "shares", "pooled", "mixed", "permanova",
+                                                   "effects", "share_intervals"]
     assert "attribution:" in str(analysis)
+
+
+def test_findings_are_one_table_and_the_summaries_are_written_from_it(analysis: StudyAnalysis) -> None:
+    findings = analysis.findings
+    assert list(findings.columns[:8]) == ["analysis", "factor", "level", "test", "statistic", "p_value", "p_min",
+                                          "significant"]
+    assert set(findings["factor"]) <= {"backbone", "data", "interaction", "seed"}
+    assert findings["significant"].dtype == bool and findings["assumes"].str.len().min() > 20
+    pooled = findings[findings["test"].str.startswith("pooled F")].set_index("factor")
+    words = {"backbone": "the backbone", "data": "the instruction data", "interaction": "their interaction"}
+    for factor, row in pooled.iterrows():  # flipping a finding flips the sentence
+        said = f"{words[factor]} {'significant' if row['significant'] else 'not significant'}"
+        assert said in analysis.attribution.summary
 
 
 def test_attribution_is_skipped_with_a_reason_when_no_score_varies(tmp_path) -> None:
@@ -166,7 +179,7 @@ def test_seeds_that_answer_alike_give_no_f_test_and_shares_stay_in_range() -> No
     result = analyze_scores(pd.DataFrame(rows), n_permutations=9, n_bootstrap=200, n_restarts=2).attribution
     effects = result.anova[result.anova["term"] != "seed"]
     assert effects["F"].isna().all() and effects["p_value"].isna().all()
-    shares = result.bootstrap_shares
+    shares = result.share_intervals
     assert ((shares["ci_low"] >= 0) & (shares["ci_high"] <= 1)).all()
     assert shares.set_index("term").loc["backbone", "share"] == pytest.approx(1.0)
 
@@ -179,7 +192,7 @@ def test_attribution_figure_names_a_bias_without_variation() -> None:
     table.loc[constant, "score"] = 0.25
     result = analyze_scores(table, n_permutations=9, n_bootstrap=20, n_restarts=2).attribution
     texts = [t.get_text() for t in attribution_bars(result).axes[0].texts]
-    assert texts == ["no variation between models"]
+    assert texts == ["no variation between models", "chance backbone", "chance data", "chance interaction"]
 
 
 def test_pca_labels_of_coinciding_models_are_stacked() -> None:

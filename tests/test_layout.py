@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "biasorigins"
 
 # Layers of the analysis package, bottom first; a module may import its own layer or lower ones only.
 ANALYSIS_LAYERS = (
-    ("stats", "geometry", "kmeans", "scores"),
+    ("stats", "geometry", "kmeans", "scores", "findings"),
     ("paper", "simulation", "results"),
     ("randomness", "clustering", "attribution"),
     ("figures",),

@@ -14,6 +14,7 @@ from biasorigins.analysis.attribution import analyze_attribution
 from biasorigins.analysis.clustering import analyze_clustering
 from biasorigins.analysis.geometry import Metric
 from biasorigins.analysis.randomness import PAPER_TAU, analyze_randomness
+from biasorigins.analysis.findings import findings_frame
 from biasorigins.analysis.report import write_report
 from biasorigins.analysis.results import AnalysisResult, AttributionResult, ClusteringResult, RandomnessResult
 from biasorigins.analysis.scores import StudyScores
@@ -59,6 +60,14 @@ class StudyAnalysis(BaseModel):
         if self.attribution is not None:
             out["attribution"] = self.attribution
         return out
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """One row per claim the summaries make: analysis, factor (backbone / data / interaction / seed), level,
+        test, statistic, p_value, p_min, significant (at ``alpha`` after ``correction``), estimate, its
+        no-effect level ``chance``, and ``assumes`` (what the p-value rests on, in plain words)."""
+        frames = [result.findings for result in self.results().values()]
+        return findings_frame([]) if not frames else pd.concat(frames, ignore_index=True).astype({"significant": bool})
 
     def summaries(self) -> dict[str, str]:
         """One quotable sentence per analysis, by name."""
@@ -124,6 +133,9 @@ def analyze_scores(
     labels
         Per-model labels, when ``scores`` is not yet a `StudyScores` (see `StudyScores.load`).
     """
+    for name, value in (("n_permutations", n_permutations), ("n_bootstrap", n_bootstrap), ("n_restarts", n_restarts)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer, got {value!r}")
     scores = StudyScores.load(scores, labels=labels) if not isinstance(scores, StudyScores) else scores
     if levels is None:
         levels = ["bias", "scenario"] if scores.has_scenarios else ["bias"]

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
+from biasorigins.analysis.findings import findings_frame, finding, format_p, verdict
 from biasorigins.analysis.geometry import Metric, prepare_features
 from biasorigins.analysis.results import AttributionResult
 from biasorigins.analysis.scores import StudyScores
@@ -31,8 +33,8 @@ from biasorigins.analysis.stats import (
     SeedLike,
     benjamini_hochberg,
     permutation_labellings,
+    permutation_p_min,
     permutation_p_value,
-    percentile_interval,
     spawn_generators,
 )
 from biasorigins.errors import ConfigError
@@ -173,8 +175,10 @@ def per_bias_anova(long: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
     for term in TERMS:
         mask = anova["term"] == term
         anova.loc[mask, "q_value"] = benjamini_hochberg(anova.loc[mask, "p_value"].to_numpy())
-    columns = ["bias", "term", "df", "sum_sq", "mean_sq", "F", "p_value", "q_value", "eta_sq", "partial_eta_sq",
-               "omega_sq"]
+    n_per_bias = long.groupby("bias", sort=False)["score"].count()
+    anova["chance_eta_sq"] = anova["df"] / (anova["bias"].map(n_per_bias) - 1)
+    columns = ["bias", "term", "df", "sum_sq", "mean_sq", "F", "p_value", "q_value", "eta_sq", "chance_eta_sq",
+               "partial_eta_sq", "omega_sq"]
     return anova[columns]
 
 
@@ -200,39 +204,46 @@ def _shares_table(anova: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- pooled model
-def pooled_anova(long: pd.DataFrame, *, standardize: bool, interaction: bool) -> pd.DataFrame:
-    """All biases in one model with bias as a block; shares of within-bias variance per term."""
-    import statsmodels.api as sm
-    import statsmodels.formula.api as smf
+def pooled_tests(
+    values: np.ndarray, backbone: np.ndarray, data: np.ndarray, *, n_permutations: int, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All biases at once (``values``: models x biases, z-scored per bias when every bias should count equally).
 
-    frame = long.copy()
-    if standardize:
-        grouped = frame.groupby("bias", sort=False)["score"]
-        std = grouped.transform("std")
-        frame = frame[std > 0].copy()
-        frame["score"] = (frame["score"] - grouped.transform("mean")[std > 0]) / std[std > 0]
-    formula = "score ~ C(bias) + C(bias):C(backbone) + C(bias):C(data)"
-    if interaction:
-        formula += " + C(bias):C(backbone):C(data)"
-    table = sm.stats.anova_lm(smf.ols(formula, data=frame).fit(), typ=1)
-    names = {"C(bias)": "bias", "C(bias):C(backbone)": "backbone", "C(bias):C(data)": "data",
-             "C(bias):C(backbone):C(data)": "backbone:data", "Residual": "seed"}
-    table = table.rename(index=lambda t: names[str(t)])
-    within_total = float(table["sum_sq"].sum() - table.loc["bias", "sum_sq"])
-    ms_res = float(table.loc["seed", "sum_sq"] / table.loc["seed", "df"])
+    Returns the pooled shares with their no-effect level and restricted-permutation tests (the statistic sums
+    each term's sums of squares over biases, so it is PERMANOVA on these values), and the random set-up
+    (mixed-model) tests of backbone and data against the interaction.
+    """
+    projections = design_projections(backbone, data)
+    df = design_df(projections, len(values))
+    ss = {term: float(value.sum()) for term, value in sums_of_squares(values, projections).items()}
+    n_biases = values.shape[1]
+    within = ss["total"]
+    ms_res = ss["seed"] / (df["seed"] * n_biases)
+    tests = permanova(values, backbone, data, n_permutations=n_permutations, rng=rng).set_index("term")
     rows = []
-    for term in [*TERMS, "seed"]:
-        if term not in table.index:
+    for term in (*TERMS, "seed"):
+        if term == "backbone:data" and df[term] < 1:
             continue
-        row = table.loc[term]
         effect = term != "seed"
         rows.append({
-            "term": term, "df": float(row["df"]), "sum_sq": float(row["sum_sq"]),
-            "share": float(row["sum_sq"] / within_total),
-            "omega_sq": float((row["sum_sq"] - row["df"] * ms_res) / (within_total + ms_res)) if effect else np.nan,
-            "F": float(row["F"]) if effect else np.nan, "p_value": float(row["PR(>F)"]) if effect else np.nan,
+            "term": term, "df": df[term] * n_biases, "sum_sq": ss[term], "share": ss[term] / within,
+            "chance_share": df[term] / df["total"],
+            "omega_sq": (ss[term] - df[term] * n_biases * ms_res) / (within + ms_res) if effect else np.nan,
+            "F": tests.loc[term, "pseudo_F"] if effect else np.nan,
+            "p_value": tests.loc[term, "p_value"] if effect else np.nan,
+            "p_min": tests.loc[term, "p_min"] if effect else np.nan,
+            "n_permutations": tests.loc[term, "n_permutations"] if effect else np.nan,
         })
-    return pd.DataFrame(rows)
+    mixed = []
+    if df["backbone:data"] >= 1:
+        for term in ("backbone", "data"):
+            df_num, df_den = df[term] * n_biases, df["backbone:data"] * n_biases
+            with np.errstate(divide="ignore", invalid="ignore"):
+                statistic = (ss[term] / df_num) / (ss["backbone:data"] / df_den)
+            mixed.append({"term": term, "F": statistic, "df_num": df_num, "df_den": df_den,
+                          "p_value": float(scipy_stats.f.sf(statistic, df_num, df_den)),
+                          "n_cells": int(len(np.unique(backbone * (data.max() + 1) + data)))})
+    return pd.DataFrame(rows), pd.DataFrame(mixed, columns=["term", "F", "df_num", "df_den", "p_value", "n_cells"])
 
 
 # ---------------------------------------------------------------------------------------------- PERMANOVA
@@ -285,7 +296,8 @@ def permanova(
         null = f_statistic(_trace(proj["additive"][0] - other, G), df[term], _trace(identity - proj["cells"][0], G))
         observed = float(f_statistic(ss[term], df[term], ss["seed"]))
         rows.append({"term": term, "df": df[term], "sum_sq": float(ss[term]), "pseudo_F": observed,
-                     "p_value": permutation_p_value(observed, null, "greater", exact), "n_permutations": len(permuted),
+                     "p_value": permutation_p_value(observed, null, "greater", exact),
+                     "p_min": permutation_p_min(null, exact), "n_permutations": len(permuted),
                      "exact": exact, "permutation": f"{term} labels within {'data' if term == 'backbone' else 'backbone'} levels"})
     if df["backbone:data"] > 0:
         fitted = base["additive"][0] @ Yc
@@ -300,77 +312,99 @@ def permanova(
         observed = float(f_statistic(ss["backbone:data"], df["backbone:data"], ss["seed"]))
         rows.append({"term": "backbone:data", "df": df["backbone:data"], "sum_sq": float(ss["backbone:data"]),
                      "pseudo_F": observed, "p_value": permutation_p_value(observed, null, "greater", exact),
-                     "n_permutations": len(orders), "exact": exact,
+                     "p_min": permutation_p_min(null, exact), "n_permutations": len(orders), "exact": exact,
                      "permutation": "residuals of the additive model (Freedman-Lane)"})
     rows.append({"term": "seed", "df": df["seed"], "sum_sq": float(ss["seed"])})
     rows.append({"term": "total", "df": df["total"], "sum_sq": float(ss["total"])})
     table = pd.DataFrame(rows)
     table["R2"] = table["sum_sq"] / float(ss["total"])
-    return table[["term", "df", "sum_sq", "R2", "pseudo_F", "p_value", "n_permutations", "exact", "permutation"]]
+    return table[["term", "df", "sum_sq", "R2", "pseudo_F", "p_value", "p_min", "n_permutations", "exact", "permutation"]]
 
 
-# ---------------------------------------------------------------------------------------------- bootstrap
-def _case_arrays(scores: StudyScores, models: Sequence[str], biases: Sequence[str]) -> list[np.ndarray]:
-    """Per bias: models x cases array of case scores (NaN where a model lacks the case or it is unscorable)."""
-    table = scores.table
-    table = table[table["model"].isin(models)]
-    arrays = []
-    for bias in biases:
-        frame = table[table["bias"] == bias]
-        key = frame["scenario"].fillna("").astype(str) + "\x1f" + frame["case"].fillna("").astype(str)
-        wide = frame.assign(key=key).pivot(index="model", columns="key", values="score").reindex(models)
-        arrays.append(wide.to_numpy(dtype=float))
-    return arrays
-
-
-def _resampled_means(arrays: list[np.ndarray], n_bootstrap: int, rng: np.random.Generator) -> np.ndarray:
-    """Bootstrap bias-level means (B x models x biases) from resampling cases within each bias."""
-    out = np.empty((n_bootstrap, arrays[0].shape[0], len(arrays)))
-    for b, values in enumerate(arrays):
-        n_cases = values.shape[1]
-        counts = np.stack([np.bincount(rng.integers(n_cases, size=n_cases), minlength=n_cases)
-                           for _ in range(n_bootstrap)]).astype(float)
-        valid = ~np.isnan(values)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[:, :, b] = (counts @ np.where(valid, values, 0.0).T) / (counts @ valid.T)
-    return out
-
-
-def _seed_resamples(cells: np.ndarray, n_bootstrap: int, rng: np.random.Generator) -> np.ndarray:
-    """Row indices (B x n) that resample models with replacement within their cell."""
-    index = np.tile(np.arange(len(cells)), (n_bootstrap, 1))
-    for cell in np.unique(cells):
-        members = np.flatnonzero(cells == cell)
-        index[:, members] = members[rng.integers(len(members), size=(n_bootstrap, len(members)))]
-    return index
-
-
-def _effects(Y: np.ndarray, backbone: np.ndarray, data: np.ndarray, levels: tuple[list[str], list[str]]):
-    """Cell means, marginal means and 2-level contrasts per bias (Y: ... x n x biases) -> {name: ... x biases}."""
-    backbone_levels, data_levels = levels
-    cell_means = {}
+# ---------------------------------------------------------------------------------------------- intervals
+def _contrasts(backbone_levels: list[str], data_levels: list[str]) -> dict[str, np.ndarray]:
+    """Weights over the cells (backbone-major order) of the cell means, main-effect contrasts and interaction."""
+    n_b, n_d = len(backbone_levels), len(data_levels)
+    out = {}
     for i, b in enumerate(backbone_levels):
         for j, d in enumerate(data_levels):
-            mask = (backbone == i) & (data == j)
-            if mask.any():
-                cell_means[(b, d)] = Y[..., mask, :].mean(axis=-2)
-    out = {f"cell mean ({b}, {d})": value for (b, d), value in cell_means.items()}
-    for factor, own, other in (("backbone", backbone_levels, data_levels), ("data", data_levels, backbone_levels)):
-        marginal = {}
-        for level in own:
-            parts = [cell_means[(level, o) if factor == "backbone" else (o, level)] for o in other
-                     if ((level, o) if factor == "backbone" else (o, level)) in cell_means]
-            marginal[level] = np.mean(parts, axis=0)
-        if len(own) == 2:
-            out[f"{factor} effect ({own[1]} - {own[0]})"] = marginal[own[1]] - marginal[own[0]]
-        else:
-            out.update({f"{factor} mean ({level})": value for level, value in marginal.items()})
-    if len(backbone_levels) == 2 and len(data_levels) == 2 and len(cell_means) == 4:
+            out[f"cell mean ({b}, {d})"] = np.eye(n_b * n_d)[i * n_d + j]
+    row_of = np.repeat(np.arange(n_b), n_d).astype(float)  # backbone of each cell
+    column_of = np.tile(np.arange(n_d), n_b).astype(float)
+    if n_b == 2:
+        out[f"backbone effect ({backbone_levels[1]} - {backbone_levels[0]})"] = (2 * row_of - 1) / n_d
+    if n_d == 2:
+        out[f"data effect ({data_levels[1]} - {data_levels[0]})"] = (2 * column_of - 1) / n_b
+    if n_b == 2 and n_d == 2:
         (b0, b1), (d0, d1) = backbone_levels, data_levels
-        out[f"interaction ({b1}: {d1} - {d0}) - ({b0}: {d1} - {d0})"] = (
-            cell_means[(b1, d1)] - cell_means[(b1, d0)] - cell_means[(b0, d1)] + cell_means[(b0, d0)]
-        )
+        out[f"interaction ({b1}: {d1} - {d0}) - ({b0}: {d1} - {d0})"] = np.array([1.0, -1.0, -1.0, 1.0])
     return out
+
+
+def effect_intervals(long: pd.DataFrame, models: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """Per bias: cell means, main effects and interaction with t-intervals (statsmodels contrasts).
+
+    The cell-means model ``score ~ C(cell) - 1`` pools the seed variance of all cells (residual df = models -
+    cells), so the intervals assume equal seed noise in every cell and no set-up effects.
+    """
+    import statsmodels.formula.api as smf
+
+    if not 0 < confidence < 1:
+        raise ConfigError(f"confidence must lie in (0, 1), got {confidence}")
+    backbone_levels = sorted(models["backbone"].astype(str).unique())
+    data_levels = sorted(models["data"].astype(str).unique())
+    cells = [f"{b}\x1f{d}" for b in backbone_levels for d in data_levels]
+    contrasts = _contrasts(backbone_levels, data_levels)
+    frame = long.assign(cell=pd.Categorical(long["backbone"].astype(str) + "\x1f" + long["data"].astype(str),
+                                            categories=cells))
+    rows = []
+    for bias, group in frame.groupby("bias", sort=False):
+        present = [c for c in cells if (group["cell"] == c).any()]
+        # The separator sorts before every printable character, so patsy's sorted levels follow ``present``.
+        fit = smf.ols("score ~ C(cell) - 1", data=group.assign(cell=group["cell"].astype(str))).fit()
+        position = [cells.index(c) for c in present]
+        for quantity, weights in contrasts.items():
+            if np.any(np.delete(weights, position) != 0):
+                continue  # needs a cell without models
+            with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                test = fit.t_test(weights[position][None, :])
+                low, high = np.asarray(test.conf_int(alpha=1 - confidence)).reshape(-1)
+            rows.append({"bias": bias, "quantity": quantity, "estimate": float(np.asarray(test.effect).reshape(-1)[0]),
+                         "ci_low": float(low), "ci_high": float(high), "df": float(fit.df_resid)})
+    return pd.DataFrame(rows, columns=["bias", "quantity", "estimate", "ci_low", "ci_high", "df"])
+
+
+def share_intervals(
+    values: np.ndarray, backbone: np.ndarray, data: np.ndarray, *, n_bootstrap: int, confidence: float,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Percentile intervals of the pooled shares over the choice of biases (``scipy.stats.bootstrap``).
+
+    They say how much the shares would move with another set of biases of the same kind; they are not a
+    test (a share has a positive no-effect level, ``chance_share`` in the pooled table).
+    """
+    if n_bootstrap < 1:
+        raise ConfigError(f"n_bootstrap must be at least 1, got {n_bootstrap}")
+    ss = sums_of_squares(values, design_projections(backbone, data))
+    rows = []
+    for term in (*TERMS, "seed"):
+        def ratio(part, total, axis=-1):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.clip(part.sum(axis=axis) / total.sum(axis=axis), 0.0, 1.0)
+
+        share = float(ratio(ss[term], ss["total"]))
+        if values.shape[1] < 2 or not np.isfinite(share):
+            low = high = np.nan
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a degenerate resample gives NaN, kept as such
+                result = scipy_stats.bootstrap((ss[term], ss["total"]), ratio, paired=True, vectorized=True,
+                                               n_resamples=n_bootstrap, confidence_level=confidence,
+                                               method="percentile", random_state=rng)
+            low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+        rows.append({"term": term, "share": share, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)
 
 
 def _standardized(Y: np.ndarray) -> np.ndarray:
@@ -378,74 +412,6 @@ def _standardized(Y: np.ndarray) -> np.ndarray:
     std = Y.std(axis=-2, ddof=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(std > NUMERICAL_ZERO, (Y - Y.mean(axis=-2, keepdims=True)) / std, 0.0)
-
-
-def bootstrap_attribution(
-    scores: StudyScores,
-    models: pd.DataFrame,
-    matrix: pd.DataFrame,
-    *,
-    n_bootstrap: int,
-    confidence: float,
-    standardize: bool,
-    resample_cases: bool,
-    rng: np.random.Generator,
-) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
-    """Percentile intervals for per-bias effects and for the pooled shares.
-
-    Effects (cell means, main-effect contrasts, interaction) resample seeds within cells; the pooled shares
-    resample biases (a pooled share is a mean over biases, and resampling three seeds with replacement would
-    shrink the residual and bias the shares). Both also resample cases within biases when case-level scores
-    are given.
-    """
-    if n_bootstrap < 1:
-        raise ConfigError(f"n_bootstrap must be at least 1, got {n_bootstrap}")
-    backbone_levels = sorted(models["backbone"].astype(str).unique())
-    data_levels = sorted(models["data"].astype(str).unique())
-    backbone = np.array([backbone_levels.index(b) for b in models["backbone"]])
-    data = np.array([data_levels.index(d) for d in models["data"]])
-    cells = backbone * len(data_levels) + data
-    rng_seeds, rng_cases, rng_biases = spawn_generators(rng, 3)
-    biases = list(matrix.columns)
-    cases = resample_cases and scores.has_cases
-    if cases:
-        base = _resampled_means(_case_arrays(scores, list(models["model"]), biases), n_bootstrap, rng_cases)
-    else:
-        base = np.broadcast_to(matrix.to_numpy(), (n_bootstrap, *matrix.shape))
-    index = _seed_resamples(cells, n_bootstrap, rng_seeds)
-    Y = np.take_along_axis(base, index[:, :, None], axis=1)
-    case_note = " and cases within biases" if cases else ""
-
-    levels = (backbone_levels, data_levels)
-    estimates = _effects(matrix.to_numpy(), backbone, data, levels)
-    samples = _effects(Y, backbone, data, levels)
-    rows = []
-    for quantity, estimate in estimates.items():
-        low, high = percentile_interval(samples[quantity], confidence)
-        for i, bias in enumerate(biases):
-            rows.append({"bias": bias, "quantity": quantity, "estimate": float(estimate[i]),
-                         "ci_low": float(low[i]), "ci_high": float(high[i])})
-    effects = pd.DataFrame(rows)
-
-    projections = design_projections(backbone, data)
-    point_values = matrix.to_numpy()
-    unique_base = base[:1] if not cases else base
-    if standardize:
-        point_values, unique_base = _standardized(point_values), _standardized(unique_base)
-    point = sums_of_squares(point_values, projections)
-    boot = sums_of_squares(unique_base, projections)  # (1 or B) x biases per term
-    picks = rng_biases.integers(len(biases), size=(n_bootstrap, len(biases)))
-    rows_index = np.arange(n_bootstrap)[:, None] if cases else np.zeros((n_bootstrap, 1), dtype=int)
-    total = boot["total"][rows_index, picks].sum(axis=1)
-    share_rows = []
-    for term in (*TERMS, "seed"):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shares = np.where(total > NUMERICAL_ZERO, boot[term][rows_index, picks].sum(axis=1) / total, np.nan)
-        shares = np.clip(shares, 0.0, 1.0)  # a share lies in [0, 1]; this removes rounding noise only
-        low, high = percentile_interval(shares, confidence)
-        share_rows.append({"term": term, "share": float(point[term].sum() / point["total"].sum()),
-                           "ci_low": float(low), "ci_high": float(high)})
-    return (effects, pd.DataFrame(share_rows), f"seeds within cells{case_note}", f"biases{case_note}")
 
 
 # ---------------------------------------------------------------------------------------------- entry point
@@ -458,7 +424,6 @@ def analyze_attribution(
     n_permutations: int = 999,
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
-    resample_cases: bool = True,
     permanova_metric: Metric = "euclidean",
     permanova_scale: bool = False,
     seed: SeedLike = 0,
@@ -474,16 +439,16 @@ def analyze_attribution(
     standardize
         z-score each bias before pooling, so that every bias counts equally (else biases weigh by variance).
     alpha
-        Threshold on Benjamini-Hochberg q-values used in the summary.
+        Significance level of the findings (per-bias tests after Benjamini-Hochberg across biases).
     n_permutations, n_bootstrap, confidence
-        PERMANOVA permutations; bootstrap replicates and interval level.
-    resample_cases
-        Also resample test cases within biases when case-level scores are given.
+        Permutations per test; bootstrap replicates of the share intervals; interval level.
     permanova_metric, permanova_scale
         Geometry of the bias vectors for PERMANOVA (default: Euclidean on raw scores, as in the clustering).
     seed
         Integer seed or numpy Generator; the same seed gives the same result.
     """
+    if not 0 < alpha < 1:
+        raise ConfigError(f"alpha must lie in (0, 1), got {alpha}")
     scores = StudyScores.load(scores)
     if not include_references:
         if scores.models["reference"].all():
@@ -496,41 +461,86 @@ def analyze_attribution(
     long = scores.scores("bias")
     if not (long.groupby("bias")["score"].std() > 0).any():
         raise ConfigError("attribution needs scores that vary between models; every bias score is the same for all models")
+    complete = matrix.loc[:, matrix.notna().all()]
+    values = _standardized(complete.to_numpy()) if standardize else complete.to_numpy()
     anova = per_bias_anova(long, interaction=interaction)
     shares = _shares_table(anova)
-    pooled = pooled_anova(long, standardize=standardize, interaction=interaction)
-    rng_permanova, rng_bootstrap = spawn_generators(seed, 2)
-    Y = prepare_features(matrix.to_numpy(), scale=permanova_scale, metric=permanova_metric)
+    rng_pooled, rng_permanova, rng_bootstrap = spawn_generators(seed, 3)
+    pooled, mixed = pooled_tests(values, backbone, data, n_permutations=n_permutations, rng=rng_pooled)
+    Y = prepare_features(complete.to_numpy(), scale=permanova_scale, metric=permanova_metric)
     permanova_table = permanova(Y, backbone, data, n_permutations=n_permutations, rng=rng_permanova)
-    effects, share_ci, effect_resampling, share_resampling = bootstrap_attribution(
-        scores, models, matrix, n_bootstrap=n_bootstrap, confidence=confidence, standardize=standardize,
-        resample_cases=resample_cases, rng=rng_bootstrap,
-    )
+    effects = effect_intervals(long, models, confidence)
+    share_ci = share_intervals(values, backbone, data, n_bootstrap=n_bootstrap, confidence=confidence,
+                               rng=rng_bootstrap)
+    findings = attribution_findings(anova, pooled, mixed, permanova_table, alpha=alpha, standardize=standardize)
+    n_cells = len(np.unique(backbone * (data.max() + 1) + data))
     notes = [
-        "Per-bias ANOVA: score ~ C(backbone, Sum) * C(data, Sum), type II; the residual is the seed variance.",
-        "Pooled: score ~ C(bias) + C(bias):C(backbone) + C(bias):C(data) + C(bias):C(backbone):C(data), type I, "
-        + ("on scores z-scored within bias (every bias counts equally)." if standardize
-           else "on raw scores (biases weigh by their variance)."),
-        f"Bootstrap ({n_bootstrap} replicates, {confidence:.0%} percentile intervals): per-bias effects resample "
-        f"{effect_resampling}, pooled shares resample {share_resampling}. With few seeds per cell, seed-resampling "
-        "intervals are too narrow; read them as a lower bound on the uncertainty.",
+        "Per-bias ANOVA: score ~ C(backbone, Sum) * C(data, Sum), type II; the residual is the seed variance. "
+        "chance_eta_sq is the share a term gets on average with no effect at all (df / (N - 1)).",
+        "Pooled: the per-bias sums of squares added over "
+        + ("biases z-scored within bias (every bias counts equally)" if standardize
+           else "raw biases (biases weigh by their variance)")
+        + f"; tested by restricted permutations of whole models ({n_permutations} or all), not by an F table, "
+        "because the biases of one model are not independent.",
+        "Random set-up tests: backbone and data against the interaction, as if every (backbone, data) training "
+        f"set-up had its own random effect; with {n_cells} cells they have little power"
+        + (" (2 x 2: one interaction df per bias)" if n_cells == 4 else "") + ".",
+        f"Effects: t-intervals ({confidence:.0%}) from statsmodels contrasts of the cell means, pooled seed variance.",
+        f"Share intervals: {confidence:.0%} percentile bootstrap over the choice of biases ({n_bootstrap} replicates); "
+        "not a test: a share has a positive no-effect level (chance_share).",
     ]
+    if complete.shape[1] < matrix.shape[1]:
+        notes.append(f"{matrix.shape[1] - complete.shape[1]} biases with missing scores are left out of the pooled "
+                     "tests, PERMANOVA and share intervals.")
     if not interaction:
         notes.append("Some (backbone, data) cells are empty, so the interaction is not estimable and was left out.")
     if models["backbone"].nunique() < 3 or models["data"].nunique() < 3:
         notes.append("With two levels per factor the shares describe these backbones and datasets; they do not "
                      "estimate population variance components.")
     return AttributionResult(
-        summary=_sentence(len(models), matrix.shape[1], pooled, share_ci, anova, permanova_table, alpha, standardize,
-                          confidence),
+        summary=_sentence(len(models), matrix.shape[1], pooled, share_ci, findings, standardize, confidence),
         notes=tuple(notes), n_models=len(models), n_biases=matrix.shape[1], standardize=standardize, alpha=alpha,
-        anova=anova, shares=shares, pooled=pooled, permanova=permanova_table, bootstrap=effects,
-        bootstrap_shares=share_ci,
+        anova=anova, shares=shares, pooled=pooled, mixed=mixed, permanova=permanova_table, effects=effects,
+        share_intervals=share_ci, findings=findings,
     )
 
 
-def _fmt_p(p: float) -> str:
-    return f"p = {p:.3f}" if p >= 0.001 else "p < 0.001"
+_FIXED = ("models are exchangeable within the levels of the other factor when this factor has no effect; each "
+          "(backbone, data) training set-up counts as fixed, so set-up-to-set-up differences count as effect")
+_MIXED = ("every (backbone, data) training set-up adds its own random effect; biases count as independent "
+          "(they are not, so p is approximate) with normal errors")
+_PER_BIAS = ("seeds are the only noise (no set-up effects), normal with equal variance in every cell")
+_FACTOR = {"backbone": "backbone", "data": "data", "backbone:data": "interaction"}
+
+
+def attribution_findings(
+    anova: pd.DataFrame, pooled: pd.DataFrame, mixed: pd.DataFrame, permanova_table: pd.DataFrame, *,
+    alpha: float, standardize: bool,
+) -> pd.DataFrame:
+    """One row per test the attribution reports (see `biasorigins.analysis.findings`)."""
+    weighting = "z-scored biases" if standardize else "raw biases"
+    rows = []
+    for row in pooled[pooled["term"] != "seed"].itertuples():
+        rows.append(finding(
+            analysis="attribution", factor=_FACTOR[row.term], level="pooled",
+            test=f"pooled F over {weighting}, restricted permutation", statistic=row.F, p_value=row.p_value,
+            p_min=row.p_min, alpha=alpha, estimate=row.omega_sq, chance=0.0, assumes=_FIXED))
+    for row in mixed.itertuples():
+        rows.append(finding(
+            analysis="attribution", factor=row.term, level="pooled",
+            test=f"F against the interaction ({int(row.df_num)}, {int(row.df_den)} df), random set-up",
+            statistic=row.F, p_value=row.p_value, alpha=alpha, assumes=_MIXED))
+    for row in permanova_table[permanova_table["pseudo_F"].notna()].itertuples():
+        rows.append(finding(
+            analysis="attribution", factor=_FACTOR[row.term], level="bias vectors",
+            test="PERMANOVA, restricted permutation", statistic=row.pseudo_F, p_value=row.p_value, p_min=row.p_min,
+            alpha=alpha, estimate=row.R2, assumes=_FIXED))
+    for row in anova[anova["term"] != "seed"].itertuples():
+        rows.append(finding(
+            analysis="attribution", factor=_FACTOR[row.term], level=str(row.bias), test="two-way ANOVA F per bias",
+            statistic=row.F, p_value=row.p_value, alpha=alpha, correction="Benjamini-Hochberg across biases",
+            significant=bool(row.q_value < alpha), estimate=row.omega_sq, chance=0.0, assumes=_PER_BIAS))
+    return findings_frame(rows)
 
 
 def _sentence(
@@ -538,39 +548,38 @@ def _sentence(
     n_biases: int,
     pooled: pd.DataFrame,
     share_ci: pd.DataFrame,
-    anova: pd.DataFrame,
-    permanova_table: pd.DataFrame,
-    alpha: float,
+    findings: pd.DataFrame,
     standardize: bool,
     confidence: float,
 ) -> str:
-    share = pooled.set_index("term")["share"]
-    ci = share_ci.set_index("term")
-    words = {"backbone": "the backbone", "data": "the instruction data", "backbone:data": "their interaction",
-             "seed": "the seed"}
-    parts = [
-        f"{words[t]} {share[t]:.1%} ({confidence:.0%} CI {ci.loc[t, 'ci_low']:.1%} to {ci.loc[t, 'ci_high']:.1%})"
-        if t in ci.index and np.isfinite(ci.loc[t, "ci_low"]) else f"{words[t]} {share[t]:.1%}"
-        for t in share.index
-    ]
+    words = {"backbone": "the backbone", "data": "the instruction data", "interaction": "their interaction"}
+    pool = pooled.set_index("term").rename(index=_FACTOR)
+    ci = share_ci.set_index("term").rename(index=_FACTOR)
     weighting = "each bias weighted equally" if standardize else "biases weighted by their variance"
-    significant = {
-        t: int(((anova["term"] == t) & (anova["q_value"] < alpha)).sum()) for t in ("backbone", "data")
-    }
-    uncorrected = {t: int(((anova["term"] == t) & (anova["p_value"] < alpha)).sum()) for t in ("backbone", "data")}
-    untested = int(anova.loc[anova["term"] == "backbone", "p_value"].isna().sum())
-    text = (
-        f"Across {n_biases} biases and {n_models} models ({weighting}), the share of within-bias variance is "
-        + ", ".join(parts)
-        + f"; {significant['backbone']} biases depend on the backbone and {significant['data']} on the data at "
-        f"FDR q < {alpha:g} ({uncorrected['backbone']} and {uncorrected['data']} at uncorrected p < {alpha:g})"
-    )
+    parts = []
+    for factor in ("backbone", "data", "interaction"):
+        if factor not in pool.index:
+            continue
+        row = pool.loc[factor]
+        parts.append(f"{words[factor]} omega\u00b2 = {row['omega_sq']:.3f} (eta\u00b2 {row['share']:.1%} against "
+                     f"{row['chance_share']:.1%} with no effect; {confidence:.0%} interval over the choice of biases "
+                     f"{ci.loc[factor, 'ci_low']:.1%} to {ci.loc[factor, 'ci_high']:.1%})")
+    text = (f"Across {n_biases} biases and {n_models} models ({weighting}), " + "; ".join(parts) + ". ")
+    fixed = findings[findings["test"].str.startswith("pooled F")].set_index("factor")
+    claims = [f"{words[f]} {verdict(fixed.loc[f])} ({format_p(fixed.loc[f, 'p_value'], fixed.loc[f, 'p_min'])})"
+              for f in ("backbone", "data", "interaction") if f in fixed.index]
+    text += ("Treating each training set-up as fixed (permutation test): " + ", ".join(claims) + ".")
+    mixed = findings[findings["test"].str.startswith("F against")].set_index("factor")
+    if not mixed.empty:
+        claims = [f"{words[f]} F = {mixed.loc[f, 'statistic']:.2f}, {format_p(mixed.loc[f, 'p_value'])}, "
+                  f"{verdict(mixed.loc[f])}" for f in ("backbone", "data") if f in mixed.index]
+        text += (" Allowing a random effect per training set-up (tested against the interaction; few cells, "
+                 "little power): " + "; ".join(claims) + ".")
+    per_bias = findings[findings["test"] == "two-way ANOVA F per bias"]
+    counts = {f: int(per_bias.loc[per_bias["factor"] == f, "significant"].sum()) for f in ("backbone", "data")}
+    untested = int(per_bias.loc[per_bias["factor"] == "backbone", "p_value"].isna().sum())
+    text += (f" Per bias, assuming seeds are the only noise: {counts['backbone']} biases depend on the backbone and "
+             f"{counts['data']} on the data at FDR q < {per_bias['alpha'].iloc[0]:g}" if len(per_bias) else "")
     if untested:
         text += f" ({untested} untested: their seeds answered identically, so there is no residual for an F test)"
-    perm = permanova_table.set_index("term")
-    text += (
-        f"; PERMANOVA on bias vectors gives backbone R\u00b2 = {perm.loc['backbone', 'R2']:.3f} "
-        f"({_fmt_p(perm.loc['backbone', 'p_value'])}) and data R\u00b2 = {perm.loc['data', 'R2']:.3f} "
-        f"({_fmt_p(perm.loc['data', 'p_value'])})."
-    )
-    return text
+    return text + "."

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from biasorigins.analysis.findings import findings_frame
 
 
 
@@ -16,6 +18,7 @@ class AnalysisResult(BaseModel):
 
     summary: str
     notes: tuple[str, ...] = ()
+    findings: pd.DataFrame = Field(default_factory=lambda: findings_frame([]))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of the result, by name, in reading order."""
@@ -107,17 +110,24 @@ class AttributionResult(AnalysisResult):
     ------
     anova
         Per bias and term: two-way ANOVA (backbone x data, seeds as replicates; statsmodels, type II) with
-        df, sums of squares, F, p, Benjamini-Hochberg q across biases, eta^2, partial eta^2 and omega^2.
+        df, sums of squares, F, p, Benjamini-Hochberg q across biases, eta^2, its no-effect level
+        ``chance_eta_sq`` (df / (N - 1)), partial eta^2 and omega^2 (0 on average with no effect).
     shares
         One row per bias: eta^2 and omega^2 of each term, q-values and the largest term.
     pooled
-        All biases in one model with bias as a blocking factor (on z-scored biases when ``standardize``):
-        the share of within-bias variance of each term, with F and p.
+        All biases at once (z-scored within bias when ``standardize``): each term's share of the within-bias
+        variance, its no-effect level ``chance_share``, omega^2, and the pooled F with its restricted-permutation
+        p-value and the smallest p the permutations can give (``p_min``).
+    mixed
+        Backbone and data tested against the interaction (a random effect per training set-up): F, df, p.
     permanova
-        Distance-based partition of the bias vectors (pseudo-F, R^2, permutation p respecting the design).
-    bootstrap, bootstrap_shares
-        Percentile confidence intervals from resampling seeds within cells (and test cases within biases
-        when case-level scores are given): per-bias effects, and the pooled shares.
+        Distance-based partition of the raw bias vectors (pseudo-F, R^2, permutation p respecting the design).
+    effects
+        Per bias: cell means, main effects and interaction with t-intervals (statsmodels contrasts).
+    share_intervals
+        Percentile intervals of the pooled shares over the choice of biases (``scipy.stats.bootstrap``).
+    findings
+        One row per test the summary reports (see `StudyAnalysis.findings`).
     """
 
     n_models: int
@@ -127,6 +137,7 @@ class AttributionResult(AnalysisResult):
     anova: pd.DataFrame
     shares: pd.DataFrame
     pooled: pd.DataFrame
+    mixed: pd.DataFrame
     permanova: pd.DataFrame
-    bootstrap: pd.DataFrame
-    bootstrap_shares: pd.DataFrame
+    effects: pd.DataFrame
+    share_intervals: pd.DataFrame

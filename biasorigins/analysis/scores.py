@@ -138,6 +138,10 @@ def _numeric(values: pd.Series, where: str) -> pd.Series:
     if bad.any():
         first = bad.idxmax()
         raise DataFormatError(f"{where} holds the non-numeric value {values[first]!r} (row {first!r}); scores must be numbers")
+    infinite = np.isinf(converted.astype(float))
+    if infinite.any():
+        first = infinite.idxmax()
+        raise DataFormatError(f"{where} holds the infinite value {values[first]!r} (row {first!r}); scores must be finite")
     return converted.astype(float)
 
 
@@ -213,7 +217,12 @@ def _read_path(path: Path) -> pd.DataFrame:
             return pd.read_parquet(path)
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ConfigError(f"reading {path} needs pyarrow: pip install biasorigins[parquet]") from exc
-    return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    try:
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    except pd.errors.EmptyDataError:
+        raise DataFormatError(f"score table {path} is empty") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFormatError(f"score table {path} is not a readable text table ({type(exc).__name__})") from None
 
 
 def _label_models(long: pd.DataFrame, labels: Mapping[str, Mapping[str, Any]] | pd.DataFrame | None) -> pd.DataFrame:
@@ -355,6 +364,11 @@ class StudyScores:
             raise ConfigError(f"scores must be a DataFrame, a StudyScores or a file path, not {type(source).__name__}")
         if source.empty:
             raise DataFormatError("score table is empty")
+        keys = {_COLUMN_ALIASES.get(str(c).strip().lower()) for c in source.columns}
+        if {"model", "bias"} <= keys and "score" not in keys:
+            raise DataFormatError(
+                f"long score table lacks the column 'score'; found {list(map(str, source.columns))}"
+            )
         if _is_long(source):
             long = _canonical_columns(source.copy())
             missing = [c for c in ("model", "bias", "score") if c not in long.columns]

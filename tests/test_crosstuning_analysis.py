@@ -135,8 +135,8 @@ def test_missing_matplotlib_names_the_extra(analysis: StudyAnalysis, monkeypatch
 def test_results_print_their_summary_and_tables(analysis: StudyAnalysis) -> None:
     text = str(analysis.attribution)
     assert text.startswith(analysis.attribution.summary) and "[permanova]" in text
-    assert list(analysis.attribution.tables()) == ["findings", "anova", "shares", "pooled", "mixed", "permanova",
-                                                   "effects", "share_intervals"]
+    assert list(analysis.attribution.tables()) == ["anova", "shares", "pooled", "mixed", "permanova", "effects",
+                                                   "share_intervals", "findings"]
     assert "attribution:" in str(analysis)
 
 

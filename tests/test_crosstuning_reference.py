@@ -158,7 +158,7 @@ def test_two_way_anova_shares(full: StudyScores) -> None:
     pooled = result.pooled.set_index("term")["share"]  # z-scored pooling = mean of per-bias eta^2
     np.testing.assert_allclose(pooled[["backbone", "data", "backbone:data", "seed"]].to_numpy(), means.to_numpy(),
                                atol=1e-10)
-    significant = result.anova[result.anova["p_value"] < 0.05].groupby("term")["bias"].apply(sorted)
+    significant = result.anova[result.anova["p_value_pooled"] < 0.05].groupby("term")["bias"].apply(sorted)  # classic F
     assert significant["backbone"] == ["Availability Heuristic", "Belief Valid", "Confirmation Bias",
                                        "Framing Effect", "Halo Effect", "Reactance"]
     assert significant["data"] == ["Conservatism", "Loss Aversion"]
@@ -178,9 +178,12 @@ def test_chance_levels_and_design_matched_tests_on_the_papers_table(full: StudyS
     assert pooled.loc["backbone:data", "p_value"] > 0.05
     mixed = result.mixed.set_index("term")
     assert mixed.loc["backbone", "F"] == pytest.approx(1.68, abs=0.005)
-    assert mixed.loc["backbone", "p_value"] == pytest.approx(0.074, abs=0.001)
+    assert mixed.loc["backbone", "p_f_table"] == pytest.approx(0.074, abs=0.001)
+    assert mixed.loc["backbone", "p_value"] == mixed.loc["backbone", "p_min"] == 0.5  # 2 x 2: whole cells, no power
     text = result.summary
-    assert "omega\u00b2 = 0.120" in text and "against 9.1% with no effect" in text and "F = 1.68, p = 0.074" in text
+    assert "omega\u00b2 = 0.120" in text and "against 9.1% with no effect" in text
+    assert "F = 1.68 against the interaction" in text and "would give p = 0.074" in text
+    assert "cannot tell a backbone or data effect from training set-up effects" in text
     assert "the instruction data not significant" in text and "their interaction not significant" in text
     assert "p <= 0.005" in text and "over the choice of biases" in text
     claims = result.findings.set_index(["test", "factor"])

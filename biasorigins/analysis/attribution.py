@@ -140,8 +140,14 @@ def _effect_sizes(ss: float, df: float, ss_total: float, ss_res: float, ms_res: 
         }
 
 
-def per_bias_anova(long: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
-    """Two-way ANOVA per bias with statsmodels (type II, sum contrasts); effect sizes; BH q per term."""
+def per_bias_anova(long: pd.DataFrame, *, interaction: bool, welch: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Two-way ANOVA per bias with statsmodels (type II, sum contrasts); effect sizes; BH q per term.
+
+    ``p_value_pooled`` is the classic F test (pooled seed variance). ``p_value``, which the q-values and the
+    findings use, is the Welch t-test of the term's contrast from ``welch`` (`effect_intervals`) where the
+    term has one df (two-level factors), since a pooled variance rejects too often when seed noise differs
+    between cells; for terms with more df it is the classic F test. ``test`` says which.
+    """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
@@ -171,14 +177,22 @@ def per_bias_anova(long: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
                 "p_value": float(row["PR(>F)"]) if effect and not no_seed_noise else np.nan, **sizes,
             })
     anova = pd.DataFrame(rows)
+    anova["p_value_pooled"] = anova["p_value"]
+    anova["test"] = np.where(anova["term"] == "seed", "", "F (pooled seed variance)")
+    if welch is not None and len(welch):
+        contrast = welch[welch["term"] != "cell"].set_index(["bias", "term"])["p_value"]
+        key = pd.MultiIndex.from_frame(anova[["bias", "term"]])
+        found = key.isin(contrast.index)
+        anova.loc[found, "p_value"] = contrast.reindex(key[found]).to_numpy()
+        anova.loc[found, "test"] = "Welch t (each cell its own seed variance)"
     anova["q_value"] = np.nan
     for term in TERMS:
         mask = anova["term"] == term
         anova.loc[mask, "q_value"] = benjamini_hochberg(anova.loc[mask, "p_value"].to_numpy())
     n_per_bias = long.groupby("bias", sort=False)["score"].count()
     anova["chance_eta_sq"] = anova["df"] / (anova["bias"].map(n_per_bias) - 1)
-    columns = ["bias", "term", "df", "sum_sq", "mean_sq", "F", "p_value", "q_value", "eta_sq", "chance_eta_sq",
-               "partial_eta_sq", "omega_sq"]
+    columns = ["bias", "term", "df", "sum_sq", "mean_sq", "F", "p_value_pooled", "test", "p_value", "q_value", "eta_sq",
+               "chance_eta_sq", "partial_eta_sq", "omega_sq"]
     return anova[columns]
 
 
@@ -236,14 +250,44 @@ def pooled_tests(
         })
     mixed = []
     if df["backbone:data"] >= 1:
-        for term in ("backbone", "data"):
+        G = values @ values.T
+        rng_backbone, rng_data = spawn_generators(rng, 2)
+        for term, generator in (("backbone", rng_backbone), ("data", rng_data)):
             df_num, df_den = df[term] * n_biases, df["backbone:data"] * n_biases
             with np.errstate(divide="ignore", invalid="ignore"):
                 statistic = (ss[term] / df_num) / (ss["backbone:data"] / df_den)
+            null, exact = _cell_permutation_null(G, backbone, data, term, n_permutations, generator)
             mixed.append({"term": term, "F": statistic, "df_num": df_num, "df_den": df_den,
-                          "p_value": float(scipy_stats.f.sf(statistic, df_num, df_den)),
+                          "p_value": permutation_p_value(statistic, null, "greater", exact),
+                          "p_min": permutation_p_min(null, exact), "n_permutations": len(null),
+                          "p_f_table": float(scipy_stats.f.sf(statistic, df_num, df_den)),
                           "n_cells": int(len(np.unique(backbone * (data.max() + 1) + data)))})
-    return pd.DataFrame(rows), pd.DataFrame(mixed, columns=["term", "F", "df_num", "df_den", "p_value", "n_cells"])
+    columns = ["term", "F", "df_num", "df_den", "p_value", "p_min", "n_permutations", "p_f_table", "n_cells"]
+    return pd.DataFrame(rows), pd.DataFrame(mixed, columns=columns)
+
+
+def _cell_permutation_null(
+    G: np.ndarray, backbone: np.ndarray, data: np.ndarray, term: str, n_permutations: int, rng: np.random.Generator
+) -> tuple[np.ndarray, bool]:
+    """F of ``term`` against the interaction with the term's labels shuffled between whole cells, within the
+    levels of the other factor (valid when each training set-up adds its own random effect)."""
+    cells = backbone * (data.max() + 1) + data
+    first = np.array([np.flatnonzero(cells == c)[0] for c in np.unique(cells)])
+    own, other = (backbone, data) if term == "backbone" else (data, backbone)
+    cell_of = np.unique(cells, return_inverse=True)[1]
+    permuted, exact = permutation_labellings(own[first], n_permutations, rng, strata=other[first])
+    labels = permuted[:, cell_of]
+    if term == "backbone":
+        proj = design_projections(labels, np.broadcast_to(data, labels.shape))
+        reduced = proj["data"][0]
+    else:
+        proj = design_projections(np.broadcast_to(backbone, labels.shape), labels)
+        reduced = proj["backbone"][0]
+    df = design_df(design_projections(backbone, data), len(backbone))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        null = (_trace(proj["additive"][0] - reduced, G) / df[term]) / (
+            _trace(proj["cells"][0] - proj["additive"][0], G) / df["backbone:data"])
+    return null, exact
 
 
 # ---------------------------------------------------------------------------------------------- PERMANOVA
@@ -322,57 +366,83 @@ def permanova(
 
 
 # ---------------------------------------------------------------------------------------------- intervals
-def _contrasts(backbone_levels: list[str], data_levels: list[str]) -> dict[str, np.ndarray]:
-    """Weights over the cells (backbone-major order) of the cell means, main-effect contrasts and interaction."""
+def _contrasts(backbone_levels: list[str], data_levels: list[str]) -> dict[str, tuple[str, np.ndarray]]:
+    """Quantity name -> (term it tests, weights over the cells in backbone-major order)."""
     n_b, n_d = len(backbone_levels), len(data_levels)
     out = {}
     for i, b in enumerate(backbone_levels):
         for j, d in enumerate(data_levels):
-            out[f"cell mean ({b}, {d})"] = np.eye(n_b * n_d)[i * n_d + j]
+            out[f"cell mean ({b}, {d})"] = ("cell", np.eye(n_b * n_d)[i * n_d + j])
     row_of = np.repeat(np.arange(n_b), n_d).astype(float)  # backbone of each cell
     column_of = np.tile(np.arange(n_d), n_b).astype(float)
     if n_b == 2:
-        out[f"backbone effect ({backbone_levels[1]} - {backbone_levels[0]})"] = (2 * row_of - 1) / n_d
+        out[f"backbone effect ({backbone_levels[1]} - {backbone_levels[0]})"] = ("backbone", (2 * row_of - 1) / n_d)
     if n_d == 2:
-        out[f"data effect ({data_levels[1]} - {data_levels[0]})"] = (2 * column_of - 1) / n_b
+        out[f"data effect ({data_levels[1]} - {data_levels[0]})"] = ("data", (2 * column_of - 1) / n_b)
     if n_b == 2 and n_d == 2:
         (b0, b1), (d0, d1) = backbone_levels, data_levels
-        out[f"interaction ({b1}: {d1} - {d0}) - ({b0}: {d1} - {d0})"] = np.array([1.0, -1.0, -1.0, 1.0])
+        out[f"interaction ({b1}: {d1} - {d0}) - ({b0}: {d1} - {d0})"] = ("backbone:data", np.array([1.0, -1.0, -1.0, 1.0]))
     return out
 
 
-def effect_intervals(long: pd.DataFrame, models: pd.DataFrame, confidence: float) -> pd.DataFrame:
-    """Per bias: cell means, main effects and interaction with t-intervals (statsmodels contrasts).
+def welch_contrasts(Y: np.ndarray, cells: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Contrasts of cell means per column of ``Y`` (models x biases) with Welch-Satterthwaite standard errors.
 
-    The cell-means model ``score ~ C(cell) - 1`` pools the seed variance of all cells (residual df = models -
-    cells), so the intervals assume equal seed noise in every cell and no set-up effects.
+    Each cell keeps its own seed variance, so unequal seed noise between cells does not inflate the tests
+    (a pooled variance does: 6% instead of 5% per bias when the noisiest cell's SD is 3 times the quietest's).
+
+    Returns
+    -------
+    estimate, standard_error, df
+        Arrays over the columns of ``Y``; NaN where a cell with non-zero weight has fewer than 2 scores.
     """
-    import statsmodels.formula.api as smf
+    means, variances, counts = [], [], []
+    for c in range(int(cells.max()) + 1):
+        block = Y[cells == c]
+        count = np.sum(~np.isnan(block), axis=0).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means.append(np.nanmean(block, axis=0))
+            variances.append(np.where(count >= 2, np.nanvar(block, axis=0, ddof=1), np.nan))
+        counts.append(count)
+    means, variances, counts = np.array(means), np.array(variances), np.array(counts)
+    w = weights[:, None]
+    used = (w != 0) & np.ones_like(means, dtype=bool)
+    estimate = np.nansum(np.where(used, w * means, 0.0), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        parts = np.where(used, w**2 * variances / counts, 0.0)
+        se2 = parts.sum(axis=0)
+        df = se2**2 / np.where(used, parts**2 / (counts - 1), 0.0).sum(axis=0)
+    return estimate, np.sqrt(se2), df
 
+
+def effect_intervals(matrix: pd.DataFrame, models: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """Per bias: cell means, main effects and interaction with Welch t-intervals (each cell its own variance).
+
+    Also the Welch t-test of each effect (``p_value``), which the per-bias ANOVA uses for 1-df terms.
+    """
     if not 0 < confidence < 1:
         raise ConfigError(f"confidence must lie in (0, 1), got {confidence}")
     backbone_levels = sorted(models["backbone"].astype(str).unique())
     data_levels = sorted(models["data"].astype(str).unique())
-    cells = [f"{b}\x1f{d}" for b in backbone_levels for d in data_levels]
-    contrasts = _contrasts(backbone_levels, data_levels)
-    frame = long.assign(cell=pd.Categorical(long["backbone"].astype(str) + "\x1f" + long["data"].astype(str),
-                                            categories=cells))
-    rows = []
-    for bias, group in frame.groupby("bias", sort=False):
-        present = [c for c in cells if (group["cell"] == c).any()]
-        # The separator sorts before every printable character, so patsy's sorted levels follow ``present``.
-        fit = smf.ols("score ~ C(cell) - 1", data=group.assign(cell=group["cell"].astype(str))).fit()
-        position = [cells.index(c) for c in present]
-        for quantity, weights in contrasts.items():
-            if np.any(np.delete(weights, position) != 0):
-                continue  # needs a cell without models
-            with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                test = fit.t_test(weights[position][None, :])
-                low, high = np.asarray(test.conf_int(alpha=1 - confidence)).reshape(-1)
-            rows.append({"bias": bias, "quantity": quantity, "estimate": float(np.asarray(test.effect).reshape(-1)[0]),
-                         "ci_low": float(low), "ci_high": float(high), "df": float(fit.df_resid)})
-    return pd.DataFrame(rows, columns=["bias", "quantity", "estimate", "ci_low", "ci_high", "df"])
+    backbone = np.array([backbone_levels.index(str(b)) for b in models["backbone"]])
+    data = np.array([data_levels.index(str(d)) for d in models["data"]])
+    cells = backbone * len(data_levels) + data
+    Y = matrix.to_numpy(dtype=float)
+    frames = []
+    for quantity, (term, weights) in _contrasts(backbone_levels, data_levels).items():
+        if not all((cells == c).any() for c in np.flatnonzero(weights)):
+            continue  # needs a cell without models
+        estimate, se, df = welch_contrasts(Y, cells, weights)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            half = scipy_stats.t.ppf(0.5 + confidence / 2, df) * se
+            p = 2 * scipy_stats.t.sf(np.abs(estimate) / se, df)
+        frames.append(pd.DataFrame({"bias": matrix.columns, "quantity": quantity, "term": term, "estimate": estimate,
+                                    "ci_low": estimate - half, "ci_high": estimate + half, "df": df,
+                                    "p_value": np.where(se > NUMERICAL_ZERO, p, np.nan)}))
+    out = pd.concat(frames, ignore_index=True)
+    order = {bias: i for i, bias in enumerate(matrix.columns)}
+    return out.sort_values("bias", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
 
 def share_intervals(
@@ -463,13 +533,13 @@ def analyze_attribution(
         raise ConfigError("attribution needs scores that vary between models; every bias score is the same for all models")
     complete = matrix.loc[:, matrix.notna().all()]
     values = _standardized(complete.to_numpy()) if standardize else complete.to_numpy()
-    anova = per_bias_anova(long, interaction=interaction)
+    effects = effect_intervals(matrix, models, confidence)
+    anova = per_bias_anova(long, interaction=interaction, welch=effects)
     shares = _shares_table(anova)
     rng_pooled, rng_permanova, rng_bootstrap = spawn_generators(seed, 3)
     pooled, mixed = pooled_tests(values, backbone, data, n_permutations=n_permutations, rng=rng_pooled)
     Y = prepare_features(complete.to_numpy(), scale=permanova_scale, metric=permanova_metric)
     permanova_table = permanova(Y, backbone, data, n_permutations=n_permutations, rng=rng_permanova)
-    effects = effect_intervals(long, models, confidence)
     share_ci = share_intervals(values, backbone, data, n_bootstrap=n_bootstrap, confidence=confidence,
                                rng=rng_bootstrap)
     findings = attribution_findings(anova, pooled, mixed, permanova_table, alpha=alpha, standardize=standardize)
@@ -483,9 +553,11 @@ def analyze_attribution(
         + f"; tested by restricted permutations of whole models ({n_permutations} or all), not by an F table, "
         "because the biases of one model are not independent.",
         "Random set-up tests: backbone and data against the interaction, as if every (backbone, data) training "
-        f"set-up had its own random effect; with {n_cells} cells they have little power"
-        + (" (2 x 2: one interaction df per bias)" if n_cells == 4 else "") + ".",
-        f"Effects: t-intervals ({confidence:.0%}) from statsmodels contrasts of the cell means, pooled seed variance.",
+        f"set-up had its own random effect, by permuting whole cells within the other factor; with {n_cells} cells "
+        "they have little power (2 x 2: no p below 0.5). p_f_table is the F-table p-value, which assumes "
+        "independent biases and rejects too often when biases are correlated.",
+        f"Effects: Welch t-intervals ({confidence:.0%}) of the cell means and contrasts, each cell with its own seed "
+        "variance; the per-bias p-values of 1-df terms are the matching Welch t-tests (p_value_pooled: classic F).",
         f"Share intervals: {confidence:.0%} percentile bootstrap over the choice of biases ({n_bootstrap} replicates); "
         "not a test: a share has a positive no-effect level (chance_share).",
     ]
@@ -498,7 +570,7 @@ def analyze_attribution(
         notes.append("With two levels per factor the shares describe these backbones and datasets; they do not "
                      "estimate population variance components.")
     return AttributionResult(
-        summary=_sentence(len(models), matrix.shape[1], pooled, share_ci, findings, standardize, confidence),
+        summary=_sentence(len(models), matrix.shape[1], pooled, share_ci, findings, mixed, standardize, confidence),
         notes=tuple(notes), n_models=len(models), n_biases=matrix.shape[1], standardize=standardize, alpha=alpha,
         anova=anova, shares=shares, pooled=pooled, mixed=mixed, permanova=permanova_table, effects=effects,
         share_intervals=share_ci, findings=findings,
@@ -507,9 +579,10 @@ def analyze_attribution(
 
 _FIXED = ("models are exchangeable within the levels of the other factor when this factor has no effect; each "
           "(backbone, data) training set-up counts as fixed, so set-up-to-set-up differences count as effect")
-_MIXED = ("every (backbone, data) training set-up adds its own random effect; biases count as independent "
-          "(they are not, so p is approximate) with normal errors")
-_PER_BIAS = ("seeds are the only noise (no set-up effects), normal with equal variance in every cell")
+_MIXED = ("every (backbone, data) training set-up adds its own random effect, so whole cells are exchangeable "
+          "within the levels of the other factor when this factor has no effect")
+_PER_BIAS = "seeds are the only noise (no set-up effects), normal with equal variance in every cell"
+_PER_BIAS_WELCH = "seeds are the only noise (no set-up effects), roughly normal; cells may differ in seed noise"
 _FACTOR = {"backbone": "backbone", "data": "data", "backbone:data": "interaction"}
 
 
@@ -528,18 +601,20 @@ def attribution_findings(
     for row in mixed.itertuples():
         rows.append(finding(
             analysis="attribution", factor=row.term, level="pooled",
-            test=f"F against the interaction ({int(row.df_num)}, {int(row.df_den)} df), random set-up",
-            statistic=row.F, p_value=row.p_value, alpha=alpha, assumes=_MIXED))
+            test="F against the interaction, permuting whole cells (random set-up)",
+            statistic=row.F, p_value=row.p_value, p_min=row.p_min, alpha=alpha, assumes=_MIXED))
     for row in permanova_table[permanova_table["pseudo_F"].notna()].itertuples():
         rows.append(finding(
             analysis="attribution", factor=_FACTOR[row.term], level="bias vectors",
             test="PERMANOVA, restricted permutation", statistic=row.pseudo_F, p_value=row.p_value, p_min=row.p_min,
             alpha=alpha, estimate=row.R2, assumes=_FIXED))
     for row in anova[anova["term"] != "seed"].itertuples():
+        welch = row.test.startswith("Welch")
         rows.append(finding(
-            analysis="attribution", factor=_FACTOR[row.term], level=str(row.bias), test="two-way ANOVA F per bias",
+            analysis="attribution", factor=_FACTOR[row.term], level=str(row.bias), test=f"per bias: {row.test}",
             statistic=row.F, p_value=row.p_value, alpha=alpha, correction="Benjamini-Hochberg across biases",
-            significant=bool(row.q_value < alpha), estimate=row.omega_sq, chance=0.0, assumes=_PER_BIAS))
+            significant=bool(row.q_value < alpha), estimate=row.omega_sq, chance=0.0,
+            assumes=_PER_BIAS_WELCH if welch else _PER_BIAS))
     return findings_frame(rows)
 
 
@@ -549,6 +624,7 @@ def _sentence(
     pooled: pd.DataFrame,
     share_ci: pd.DataFrame,
     findings: pd.DataFrame,
+    mixed_table: pd.DataFrame,
     standardize: bool,
     confidence: float,
 ) -> str:
@@ -571,11 +647,19 @@ def _sentence(
     text += ("Treating each training set-up as fixed (permutation test): " + ", ".join(claims) + ".")
     mixed = findings[findings["test"].str.startswith("F against")].set_index("factor")
     if not mixed.empty:
-        claims = [f"{words[f]} F = {mixed.loc[f, 'statistic']:.2f}, {format_p(mixed.loc[f, 'p_value'])}, "
-                  f"{verdict(mixed.loc[f])}" for f in ("backbone", "data") if f in mixed.index]
-        text += (" Allowing a random effect per training set-up (tested against the interaction; few cells, "
-                 "little power): " + "; ".join(claims) + ".")
-    per_bias = findings[findings["test"] == "two-way ANOVA F per bias"]
+        claims = []
+        for f in ("backbone", "data"):
+            row, table = mixed.loc[f], mixed_table.set_index("term").loc[f]
+            claims.append(f"{words[f]} F = {row['statistic']:.2f} against the interaction, "
+                          f"{format_p(row['p_value'], row['p_min'])} permuting whole cells, {verdict(row)} (an F table, "
+                          f"which wrongly treats biases as independent, would give p = {table['p_f_table']:.3f})")
+        text += " Allowing a random effect per training set-up: " + "; ".join(claims)
+        if mixed["p_min"].min() > mixed["alpha"].iloc[0]:
+            text += (f" — with {int(mixed_table['n_cells'].iloc[0])} cells no such test can reach "
+                     f"p < {mixed['alpha'].iloc[0]:g}, so this design cannot tell a backbone or data effect from "
+                     "training set-up effects")
+        text += "."
+    per_bias = findings[findings["test"].str.startswith("per bias")]
     counts = {f: int(per_bias.loc[per_bias["factor"] == f, "significant"].sum()) for f in ("backbone", "data")}
     untested = int(per_bias.loc[per_bias["factor"] == "backbone", "p_value"].isna().sum())
     text += (f" Per bias, assuming seeds are the only noise: {counts['backbone']} biases depend on the backbone and "

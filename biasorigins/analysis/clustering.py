@@ -222,7 +222,8 @@ def analyze_clustering(
     n_random
         Random model-level relabellings of the backbone labels averaged in the ``random`` row.
     k_values, n_restarts
-        k-means: which k (capped at models - 1) and how many k-means++ restarts each.
+        k-means: which k (capped at models - 1 and at the number of distinct profiles) and how many k-means++
+        restarts each.
     n_components
         Principal components kept in the PCA tables.
     alpha
@@ -275,9 +276,10 @@ def analyze_clustering(
                     "exact", "p_min"]
     test_table = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame(columns=test_columns)
 
-    ks = [k for k in k_values if 2 <= k < len(models)]
+    distinct = len(np.unique(X, axis=0))  # k-means cannot form more groups than there are distinct profiles
+    ks = [k for k in k_values if 2 <= k < len(models) and k <= distinct]
     if not ks:
-        raise ConfigError(f"k_values {list(k_values)} leave no k between 2 and {len(models) - 1}")
+        raise ConfigError(f"k_values {list(k_values)} leave no k between 2 and {min(len(models) - 1, distinct)}")
     kmeans_table, partitions = kmeans_stability(X, D2, models, k_values=ks, n_restarts=n_restarts, rng=rng_kmeans)
     if 2 in ks:
         values = cluster_indices(D2, partitions["k2"].to_numpy()[None])

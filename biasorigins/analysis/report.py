@@ -37,8 +37,10 @@ READING_GUIDE = {
     ),
     "attribution": (
         "Which part of the differences between models in each bias score goes with the backbone, the "
-        "instruction data, their interaction, and the seed (what is left)? The shares describe these backbones "
-        "and datasets only; wide intervals come from few biases, cases or seeds."
+        "instruction data, their interaction, and the seed (what is left)? Read omega squared, or a share "
+        "against its chance level: with no effect at all a term still gets a share of df / (N - 1). The "
+        "fixed-effects tests count each training set-up as fixed; the test against the interaction allows "
+        "set-up effects and needs many cells. The shares describe these backbones and datasets only."
     ),
 }
 _CSS = """

@@ -21,8 +21,9 @@ class AnalysisResult(BaseModel):
     findings: pd.DataFrame = Field(default_factory=lambda: findings_frame([]))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the result, by name, in reading order."""
-        return {name: value for name, value in self if isinstance(value, pd.DataFrame)}
+        """Every table of the result, by name, in reading order (the findings last)."""
+        tables = {name: value for name, value in self if isinstance(value, pd.DataFrame) and name != "findings"}
+        return {**tables, "findings": self.findings}
 
     def __str__(self) -> str:
         lines = [self.summary, *self.notes]

@@ -1,18 +1,18 @@
 """Attribution: how much of the variance of bias scores do the backbone, the data, their interaction and the seed explain?
 
-Beyond the paper (which only clusters), following the variance-partition view of the design:
+Beyond the paper (which only clusters), following the variance-partition view of the design, and with every
+share beside its no-effect level:
 
 * per bias, a two-way ANOVA ``score ~ backbone * data`` with the seeds of a cell as replicates (statsmodels
-  ``ols`` + ``anova_lm``, type II, sum contrasts), so the residual *is* seed noise; eta^2, partial eta^2 and
-  omega^2 shares; Benjamini-Hochberg q-values across biases per term;
-* a pooled model over all biases with bias as a blocking factor,
-  ``score ~ C(bias) + C(bias):C(backbone) + C(bias):C(data) + C(bias):C(backbone):C(data)`` (type I), fitted on
-  scores z-scored within each bias by default so that every bias counts equally; its shares are then the
-  mean of the per-bias eta^2 and its F-tests pool the evidence across biases;
-* PERMANOVA on the bias vectors, with permutations that respect the crossed design (backbone labels shuffled
-  within data levels and vice versa; the interaction by permuting residuals of the additive model);
-* bootstrap percentile intervals from resampling seeds within cells, and test cases within biases when
-  case-level scores are given (a multi-bootstrap).
+  ``ols`` + ``anova_lm``, type II, sum contrasts), so the residual *is* seed noise; eta^2 with its chance
+  level df / (N - 1), partial eta^2 and omega^2; 1-df terms tested by Welch t (each cell its own seed
+  variance); Benjamini-Hochberg q-values across biases per term;
+* the per-bias sums of squares pooled over biases (z-scored within each bias by default, so every bias counts
+  equally), tested by restricted permutations of whole models (the scores of one model are not independent);
+* backbone and data against the interaction (random training set-up effects), by permuting whole cells;
+* PERMANOVA on the raw bias vectors, with permutations that respect the crossed design (backbone labels
+  shuffled within data levels and vice versa; the interaction by permuting residuals of the additive model);
+* Welch t-intervals for per-bias effects, and percentile intervals of the shares over the choice of biases.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def simulate_matrix(
     effect in the population).
 
     Messier studies: ``seed_sd_ratio`` spreads the seed SD of the cells evenly on a log scale from
-    ``seed_sd / sqrt(ratio)`` to ``seed_sd * sqrt(ratio)``; ``bias_correlation`` makes the cell and seed effects
+    ``seed_sd / sqrt(ratio)`` to ``seed_sd * sqrt(ratio)``, in a random order over the cells; ``bias_correlation`` makes the cell and seed effects
     of one model correlated across biases (a shared factor with that correlation); ``clip`` clips scores to
     [-1, 1] like real bias scores.
     """
@@ -66,7 +66,7 @@ def simulate_matrix(
         pure *= np.sqrt(n_b * n_d / ((n_b - 1) * (n_d - 1)))  # keep interaction_sd as the effect's scale
     cell_effect = pure.reshape(n_b * n_d, n_biases) + cell_sd * _correlated((n_b * n_d, n_biases), bias_correlation, rng)
     spread = np.log(seed_sd_ratio) / 2
-    cell_seed_sd = seed_sd * np.exp(np.linspace(-spread, spread, n_b * n_d))
+    cell_seed_sd = seed_sd * rng.permutation(np.exp(np.linspace(-spread, spread, n_b * n_d)))
     noise = cell_seed_sd[cells][:, None] * _correlated((len(design), n_biases), bias_correlation, rng)
     scores = baseline + backbone_effect[backbone] + data_effect[data] + cell_effect[cells] + noise
     return np.clip(scores, -1.0, 1.0) if clip else scores

@@ -13,7 +13,7 @@ __version__ = "0.1.0.dev0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    "analyze_scores": "biasorigins.crosstuning",
+    "analyze_scores": "biasorigins.analysis",
     "answers_complete": "biasorigins.bias",
     "AnswerScale": "biasorigins.records",
     "Bias": "biasorigins.bias",
@@ -66,9 +66,9 @@ _EXPORTS: dict[str, str] = {
     "Scenario": "biasorigins.scenarios",
     "score_answers": "biasorigins.exchange",
     "ScoreSummary": "biasorigins.metrics",
-    "simulate_scores": "biasorigins.crosstuning",
-    "StudyAnalysis": "biasorigins.crosstuning",
-    "StudyScores": "biasorigins.crosstuning",
+    "simulate_scores": "biasorigins.analysis",
+    "StudyAnalysis": "biasorigins.analysis",
+    "StudyScores": "biasorigins.analysis",
     "SuiteResult": "biasorigins.suite",
     "summarize": "biasorigins.metrics",
     "TestCase": "biasorigins.records",

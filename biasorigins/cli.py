@@ -164,21 +164,65 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_analyze_outputs(args: argparse.Namespace) -> None:
+    """Refuse bad --report / --out before any work is done."""
+    if args.report:
+        report = Path(args.report)
+        if report.suffix.lower() not in (".html", ".htm"):
+            raise ConfigError(f"--report {report}: give an .html file name (the Markdown twin is written beside it)")
+        if report.is_dir():
+            raise ConfigError(f"--report {report} is a folder; give an .html file name")
+        if report.parent.exists() and not report.parent.is_dir():
+            raise ConfigError(f"--report {report}: {report.parent} is a file, not a folder")
+    if args.out:
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {out} is a file; give a folder for the analysis tables")
+        if out.parent.exists() and not out.parent.is_dir():
+            raise ConfigError(f"--out {out}: {out.parent} is a file, not a folder")
+
+
+def _write_tables_atomically(analysis, out: Path, format: str) -> None:
+    """Write every table (and the findings) into a temporary folder beside ``out``, then swap it in."""
+    import shutil
+    import tempfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        write_table(analysis.findings, staging / "findings", format)
+        for name, result in analysis.results().items():
+            for table_name, table in result.tables().items():
+                stem = re.sub(r"[^a-z0-9]+", "-", f"{name} {table_name}".lower()).strip("-")
+                write_table(table, staging / stem, format)
+        previous = out.with_name(f".{out.name}-previous") if out.exists() else None
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+            out.rename(previous)
+        staging.rename(out)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from biasorigins.crosstuning import StudyScores
+    from biasorigins.analysis import analyze_scores
 
     path = Path(args.scores)
     if not path.exists():
         raise ConfigError(f"score table {path} does not exist")
-    analysis = StudyScores.load(path).analyze(seed=args.seed)
-    print(analysis)
+    if path.is_dir():
+        raise ConfigError(f"score table {path} is a folder; give a CSV, TSV or Parquet file")
+    _check_analyze_outputs(args)
+    analysis = analyze_scores(path, seed=args.seed)
+    if args.format == "json" and not args.out:
+        print(analysis.findings.to_json(orient="records", indent=1, force_ascii=False))
+    else:
+        print(analysis)
     if args.out:
-        out = Path(args.out)
-        for name, result in analysis.results().items():
-            for table_name, table in result.tables().items():
-                stem = re.sub(r"[^a-z0-9]+", "-", f"{name} {table_name}".lower()).strip("-")
-                write_table(table, out / stem, args.format)
-        print(f"\ntables written to {out}")
+        _write_tables_atomically(analysis, Path(args.out), args.format)
+        print(f"\ntables written to {args.out}")
     if args.report:
         print(f"report: {analysis.report(args.report)}")
     return EXIT_OK
@@ -265,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scores", help="CSV, TSV or Parquet score table, e.g. the paper's cross_tuning_full_scores.csv")
     p.add_argument("--report", help="write an HTML report (and Markdown beside it) to this path")
     p.add_argument("--out", help="folder for the analysis tables")
-    p.add_argument("--format", choices=TABLE_FORMATS, default="csv", help="table format under --out (default csv)")
+    p.add_argument("--format", choices=TABLE_FORMATS, default="csv",
+                   help="table format under --out (default csv); json without --out prints the findings as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstraps and k-means (default 0)")
     p.set_defaults(func=cmd_analyze)
 

@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from biasorigins.crosstuning.design import CrossTuning
-from biasorigins.crosstuning.results import StudyAnalysis
+from biasorigins.analysis.analyze import StudyAnalysis
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Walk-through 4: the cross-tuning analyses on a score table made elsewhere.
 
-With the paper's published table (``../shared/reference/cross_tuning_full_scores.csv`` beside the
-checkout, or a path given as the first argument) it reproduces the paper's analyses; without it,
-it analyses a simulated study with a planted backbone effect. Offline, CPU, under a minute.
+With the paper's published table (shipped with the package, or a path given as the first argument) it
+reproduces the paper's analyses; given a path that does not exist, it analyses a simulated study with a
+planted backbone effect instead. Offline, CPU, under a minute.
 What each analysis computes and how to read it: docs/concepts.md and docs/analyses.md.
 """
 
@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 
 from biasorigins import CrossTuning, StudyScores, analyze_scores, simulate_scores
+from biasorigins.analysis import paper_table_path
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "cross_tuning_full_scores.csv"
-source = Path(sys.argv[1]) if len(sys.argv) > 1 else REFERENCE
+source = Path(sys.argv[1]) if len(sys.argv) > 1 else paper_table_path("full")
 
 if source.is_file():
     print(f"the paper's published scores: {source}")

@@ -13,15 +13,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """The paper's published score tables (../shared/reference beside the checkout)."""
-    if not REFERENCE_DIR.is_dir():
-        pytest.skip(f"reference tables not found at {REFERENCE_DIR} (the shared folder is not beside the checkout)")
-    return REFERENCE_DIR
+    """The paper's published score tables, shipped with the package (biasorigins/data/reference)."""
+    from biasorigins.analysis import paper_table_path
+
+    return paper_table_path("full").parent
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from biasorigins.cli import main
+from biasorigins.errors import ConfigError
 
 
 def test_list_shows_builtin_biases(capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,6 +153,42 @@ def test_analyze_a_published_table(reference_dir: Path, tmp_path: Path, capsys) 
                  "--format", "json"]) == 0
     shares = pd.read_json(tmp_path / "json" / "attribution-shares.json")
     assert len(shares) > 0
+    findings = pd.read_json(tmp_path / "json" / "findings.json")
+    assert {"analysis", "factor", "level", "test", "statistic", "p_value", "significant", "assumes"} <= set(findings)
+    capsys.readouterr()
+    assert main(["analyze", str(reference_dir / "cross_tuning_full_scores.csv"), "--format", "json"]) == 0
+    printed = pd.read_json(io.StringIO(capsys.readouterr().out))
+    assert len(printed) == len(findings)
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "words"),
+    [
+        (b"", [], "is empty"),
+        (b"\x00\xff\xfe\x00binary\xff", [], "not a readable text table"),
+        (b"model,bias,score\nA-X-Seed-0,anchoring,inf\n", [], "infinite value"),
+        (b"model,bias,value\nA-X-Seed-0,anchoring,0.1\n", [], "lacks the column 'score'"),
+        (b"model,bias,score\nA-X-Seed-0,anchoring,0.1\n", ["--report", "r.txt"], ".html file name"),
+        (b"model,bias,score\nA-X-Seed-0,anchoring,0.1\n", ["--out", "afile"], "is a file"),
+    ],
+)
+def test_analyze_bad_input_one_error_nothing_written(tmp_path: Path, capsys, content, extra, words) -> None:
+    table = tmp_path / "scores.csv"
+    table.write_bytes(content)
+    (tmp_path / "afile").write_text("keep me")
+    extra = [str(tmp_path / e) if e in ("r.txt", "afile") else e for e in extra]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["analyze", str(table), "--out", str(tmp_path / "tables"), *extra]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_analyze_scores_refuses_bad_counts() -> None:
+    from biasorigins.analysis import analyze_scores
+
+    with pytest.raises(ConfigError, match="n_permutations must be a positive integer"):
+        analyze_scores(pd.DataFrame({"model": ["A-X-Seed-0"], "bias": ["b"], "score": [0.1]}), n_permutations=-5)
 
 
 def test_analyze_missing_file(tmp_path: Path, capsys) -> None:

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biasorigins.crosstuning import StudyAnalysis, StudyScores, analyze_scores
-from biasorigins.crosstuning.report import READING_GUIDE
-from biasorigins.crosstuning.simulation import simulate_scores
+from biasorigins.analysis import StudyAnalysis, StudyScores, analyze_scores
+from biasorigins.analysis.report import READING_GUIDE
+from biasorigins.analysis.simulation import simulate_scores
 from biasorigins.errors import ConfigError
 
 FAST = {"n_permutations": 49, "n_bootstrap": 100, "n_restarts": 10}
@@ -63,15 +63,8 @@ def test_same_seed_same_analysis_other_seed_other_draws(scores: StudyScores, ana
     again = _all_tables(analyze_scores(scores, seed=3, **FAST))
     for name, frame in _all_tables(analysis).items():
         pd.testing.assert_frame_equal(frame, again[name], obj=name)
-    other = analyze_scores(scores, seed=4, **FAST).attribution.bootstrap
-    assert not other.equals(analysis.attribution.bootstrap)
-
-
-def test_study_scores_methods_delegate(scores: StudyScores) -> None:
-    assert scores.randomness().groups.shape[0] == 4
-    assert scores.clustering(level="scenario", n_permutations=9, n_restarts=3).level == "scenario"
-    assert scores.attribution(n_permutations=9, n_bootstrap=20).n_biases == 6
-    assert isinstance(scores.analyze(levels=["bias"], **FAST), StudyAnalysis)
+    other = analyze_scores(scores, seed=4, **FAST).attribution.share_intervals
+    assert not other.equals(analysis.attribution.share_intervals)
 
 
 def test_designs_that_do_not_allow_an_analysis_are_skipped_with_reasons() -> None:
@@ -109,7 +102,7 @@ def test_report_writes_html_with_embedded_figures_and_a_markdown_twin(analysis: 
 
 
 def test_figures_are_labelled(analysis: StudyAnalysis) -> None:
-    from biasorigins.crosstuning.plots import attribution_bars, pca_scatter, seed_variability_bars, similarity_heatmap
+    from biasorigins.analysis.figures import attribution_bars, pca_scatter, seed_variability_bars, similarity_heatmap
 
     pca = pca_scatter(analysis.clustering["bias"])
     ax = pca.axes[0]
@@ -132,7 +125,7 @@ def test_figures_are_labelled(analysis: StudyAnalysis) -> None:
 
 
 def test_missing_matplotlib_names_the_extra(analysis: StudyAnalysis, monkeypatch: pytest.MonkeyPatch) -> None:
-    from biasorigins.crosstuning.plots import PlotDependencyError, pca_scatter
+    from biasorigins.analysis.figures import PlotDependencyError, pca_scatter
 
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(PlotDependencyError, match=r"pip install biasorigins\[plots\]"):
@@ -142,13 +135,26 @@ def test_missing_matplotlib_names_the_extra(analysis: StudyAnalysis, monkeypatch
 def test_results_print_their_summary_and_tables(analysis: StudyAnalysis) -> None:
     text = str(analysis.attribution)
     assert text.startswith(analysis.attribution.summary) and "[permanova]" in text
-    assert list(analysis.attribution.tables()) == ["anova", "shares", "pooled", "permanova", "bootstrap",
-                                                   "bootstrap_shares"]
+    assert list(analysis.attribution.tables()) == ["anova", "shares", "pooled", "mixed", "permanova", "effects",
+                                                   "share_intervals", "findings"]
     assert "attribution:" in str(analysis)
 
 
+def test_findings_are_one_table_and_the_summaries_are_written_from_it(analysis: StudyAnalysis) -> None:
+    findings = analysis.findings
+    assert list(findings.columns[:8]) == ["analysis", "factor", "level", "test", "statistic", "p_value", "p_min",
+                                          "significant"]
+    assert set(findings["factor"]) <= {"backbone", "data", "interaction", "seed"}
+    assert findings["significant"].dtype == bool and findings["assumes"].str.len().min() > 20
+    pooled = findings[findings["test"].str.startswith("pooled F")].set_index("factor")
+    words = {"backbone": "the backbone", "data": "the instruction data", "interaction": "their interaction"}
+    for factor, row in pooled.iterrows():  # flipping a finding flips the sentence
+        said = f"{words[factor]} {'significant' if row['significant'] else 'not significant'}"
+        assert said in analysis.attribution.summary
+
+
 def test_attribution_is_skipped_with_a_reason_when_no_score_varies(tmp_path) -> None:
-    from biasorigins.crosstuning import analyze_scores
+    from biasorigins.analysis import analyze_scores
 
     rows = [
         {"model": f"{b}-{d}-Seed-{s}", "bias": bias, "score": 0.0}
@@ -173,24 +179,24 @@ def test_seeds_that_answer_alike_give_no_f_test_and_shares_stay_in_range() -> No
     result = analyze_scores(pd.DataFrame(rows), n_permutations=9, n_bootstrap=200, n_restarts=2).attribution
     effects = result.anova[result.anova["term"] != "seed"]
     assert effects["F"].isna().all() and effects["p_value"].isna().all()
-    shares = result.bootstrap_shares
+    shares = result.share_intervals
     assert ((shares["ci_low"] >= 0) & (shares["ci_high"] <= 1)).all()
     assert shares.set_index("term").loc["backbone", "share"] == pytest.approx(1.0)
 
 
 def test_attribution_figure_names_a_bias_without_variation() -> None:
-    from biasorigins.crosstuning.plots import attribution_bars
+    from biasorigins.analysis.figures import attribution_bars
 
     table = simulate_scores(backbones=2, datasets=2, seeds=2, biases=3, backbone_sd=0.3, seed=1)
     constant = table["bias"] == table["bias"].iloc[0]
     table.loc[constant, "score"] = 0.25
     result = analyze_scores(table, n_permutations=9, n_bootstrap=20, n_restarts=2).attribution
     texts = [t.get_text() for t in attribution_bars(result).axes[0].texts]
-    assert texts == ["no variation between models"]
+    assert texts == ["no variation between models", "chance backbone", "chance data", "chance interaction"]
 
 
 def test_pca_labels_of_coinciding_models_are_stacked() -> None:
-    from biasorigins.crosstuning.plots import pca_scatter
+    from biasorigins.analysis.figures import pca_scatter
 
     table = simulate_scores(backbones=2, datasets=2, seeds=2, biases=5, backbone_sd=0.3, data_sd=0.2, seed_sd=0.0,
                             seed=2)  # the two seeds of a cell coincide

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from biasorigins.crosstuning import StudyScores, parse_model_name
+from biasorigins.analysis import StudyScores, load_paper_scores, parse_model_name
 from biasorigins.errors import ConfigError, DataFormatError
 
 
@@ -38,7 +39,8 @@ def _long_cases() -> pd.DataFrame:
     ("name", "expected"),
     [
         ("OLMo-Flan-Seed-0", ("OLMo", "Flan", "0", False)),
-        ("Llama2-ShareGPT-Seed-1", ("Llama2", "ShareGPT", "1", False)),
+        ("Llama2-ShareGPT-Seed-1", ("Llama2", "ShareGPT", None, True)),  # a community release, not a seed
+        ("Llama2-Alpaca-Seed-1", ("Llama2", "Alpaca", "1", False)),
         ("smollm_tulu_seed3", ("smollm", "tulu", "3", False)),
         ("Mistral-Tulu", ("Mistral", "Tulu", None, True)),
         ("Flan-T5", ("T5", "Flan", None, True)),
@@ -48,6 +50,18 @@ def _long_cases() -> pd.DataFrame:
 def test_model_names_give_labels(name: str, expected: tuple) -> None:
     labels = parse_model_name(name)
     assert (labels["backbone"], labels["data"], labels["seed"], labels["reference"]) == expected
+
+
+def test_seeds_read_from_names_warn_but_known_and_labelled_models_do_not() -> None:
+    frame = pd.DataFrame({"model": ["X-A-Seed-0", "X-A-Seed-1", "X-B-Seed-0", "X-B-Seed-1"], "bias": "b",
+                          "score": [0.1, 0.2, 0.3, 0.4]})
+    with pytest.warns(UserWarning, match="seeds read from model names"):
+        StudyScores.load(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        StudyScores.load(frame.assign(seed=[0, 1, 0, 1]))
+        paper = load_paper_scores("llama2_mistral")
+    assert paper.models["reference"].all() and paper.models["seed"].isna().all()
 
 
 def test_unparseable_model_name_says_how_to_label_it() -> None:

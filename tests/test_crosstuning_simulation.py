@@ -4,14 +4,13 @@ tests hold their nominal level when there is no effect."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from biasorigins.crosstuning import StudyScores, analyze_attribution, permanova
-from biasorigins.crosstuning.attribution import design_projections, per_bias_anova, sums_of_squares
-from biasorigins.crosstuning.clustering import _cell_codes, _codes, permutation_test
-from biasorigins.crosstuning.geometry import squared_distances
-from biasorigins.crosstuning.simulation import simulate_design, simulate_matrix, simulate_scores
+from biasorigins.analysis import analyze_attribution, permanova
+from biasorigins.analysis.attribution import design_projections, per_bias_anova, sums_of_squares
+from biasorigins.analysis.clustering import _cell_codes, _codes, permutation_test
+from biasorigins.analysis.geometry import squared_distances
+from biasorigins.analysis.simulation import simulate_design, simulate_matrix, simulate_scores
 
 ALPHA = 0.05
 N_SIMULATIONS = 300
@@ -39,7 +38,7 @@ def test_attribution_recovers_the_dominant_source(effects: dict, dominant: str) 
             assert tests[term] < ALPHA
         elif dominant == "seed":
             assert tests[term] > 0.01
-    low, high = result.bootstrap_shares.set_index("term").loc[dominant, ["ci_low", "ci_high"]]
+    low, high = result.share_intervals.set_index("term").loc[dominant, ["ci_low", "ci_high"]]
     assert low <= shares[dominant] <= high
 
 
@@ -65,12 +64,12 @@ def test_cluster_permutation_tests_hold_their_level_under_no_effect() -> None:
     rng = np.random.default_rng(2024)
     design = simulate_design(4, 3, 2)
     cells = _cell_codes(design)
-    backbone = _codes(design["backbone"])
+    backbone, data = _codes(design["backbone"]), _codes(design["data"])
     p_values = {"cell": [], "model": []}
-    for _ in range(N_SIMULATIONS):
+    for _ in range(2 * N_SIMULATIONS):  # both units are exact tests; 600 studies tell 5% from 7%
         D2 = squared_distances(simulate_matrix(design, 8, seed_sd=0.1, rng=rng))
         for unit in p_values:
-            table = permutation_test(D2, backbone, cells, unit=unit, n_permutations=99, rng=rng)
+            table = permutation_test(D2, backbone, cells, strata=data, unit=unit, n_permutations=99, rng=rng)
             p_values[unit].append(table["p_value"].to_numpy())
     for unit, values in p_values.items():
         rates = _rates(values)
@@ -84,12 +83,12 @@ def test_cell_level_test_stays_valid_when_cells_differ_but_backbones_do_not() ->
     rng = np.random.default_rng(7)
     design = simulate_design(4, 3, 2)
     cells = _cell_codes(design)
-    backbone = _codes(design["backbone"])
+    backbone, data = _codes(design["backbone"]), _codes(design["data"])
     p_values = {"cell": [], "model": []}
     for _ in range(N_SIMULATIONS // 2):
         D2 = squared_distances(simulate_matrix(design, 8, cell_sd=0.15, seed_sd=0.1, rng=rng))
         for unit in p_values:
-            table = permutation_test(D2, backbone, cells, unit=unit, n_permutations=99, rng=rng)
+            table = permutation_test(D2, backbone, cells, strata=data, unit=unit, n_permutations=99, rng=rng)
             p_values[unit].append(table["p_value"].to_numpy()[0])
     assert _rates(p_values["cell"]) <= 0.08
     assert _rates(p_values["model"]) > 0.15
@@ -98,11 +97,11 @@ def test_cell_level_test_stays_valid_when_cells_differ_but_backbones_do_not() ->
 def test_cell_level_test_has_power_against_a_backbone_effect() -> None:
     rng = np.random.default_rng(5)
     design = simulate_design(4, 3, 2)
-    cells, backbone = _cell_codes(design), _codes(design["backbone"])
+    cells, backbone, data = _cell_codes(design), _codes(design["backbone"]), _codes(design["data"])
     p_values = []
     for _ in range(40):
         D2 = squared_distances(simulate_matrix(design, 8, backbone_sd=0.15, seed_sd=0.1, rng=rng))
-        p_values.append(permutation_test(D2, backbone, cells, unit="cell", n_permutations=99, rng=rng)["p_value"][0])
+        p_values.append(permutation_test(D2, backbone, cells, strata=data, unit="cell", n_permutations=99, rng=rng)["p_value"][0])
     assert _rates(p_values) >= 0.8
 
 
@@ -121,18 +120,3 @@ def test_permanova_holds_its_level_for_the_absent_factor() -> None:
     assert rates[0] <= 0.07 and rates[2] <= 0.07
     assert rates[0] >= 0.01
     assert rates[1] > 0.9  # the planted data effect is found
-
-
-def test_case_resampling_widens_the_bootstrap_intervals() -> None:
-    table = simulate_scores(backbones=2, datasets=2, seeds=3, biases=4, backbone_sd=0.2, seed_sd=0.05,
-                            cases=30, case_sd=0.5, seed=1)
-    scores = StudyScores.load(table)
-    assert scores.has_cases
-    options = {"n_permutations": 19, "n_bootstrap": 300, "seed": 0}
-    with_cases = analyze_attribution(scores, resample_cases=True, **options).bootstrap
-    seeds_only = analyze_attribution(scores, resample_cases=False, **options).bootstrap
-    width = lambda frame: (frame["ci_high"] - frame["ci_low"]).mean()  # noqa: E731
-    assert width(with_cases) > 1.2 * width(seeds_only)
-    effect = with_cases[with_cases["quantity"].str.startswith("backbone effect")]
-    assert (effect["ci_low"] <= effect["estimate"]).all() and (effect["estimate"] <= effect["ci_high"]).all()
-    assert isinstance(with_cases, pd.DataFrame)

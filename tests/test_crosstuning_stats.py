@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from biasorigins.crosstuning import adjusted_rand_index, benjamini_hochberg, cluster_indices, principal_components
-from biasorigins.crosstuning.geometry import cosine_similarity_matrix, prepare_features, squared_distances
-from biasorigins.crosstuning.kmeans import canonical_labels, kmeans_restarts, pairwise_adjusted_rand
-from biasorigins.crosstuning.stats import (
+from biasorigins.analysis import adjusted_rand_index, benjamini_hochberg, cluster_indices, principal_components
+from biasorigins.analysis.geometry import cosine_similarity_matrix, prepare_features, squared_distances
+from biasorigins.analysis.kmeans import canonical_labels, kmeans_restarts, pairwise_adjusted_rand
+from biasorigins.analysis.stats import (
     as_generator,
     count_arrangements,
     enumerate_arrangements,
@@ -149,3 +149,31 @@ def test_benjamini_hochberg_matches_statsmodels_and_keeps_nan() -> None:
 def test_seeds_must_be_non_negative_integers_or_generators(bad) -> None:
     with pytest.raises(ConfigError, match="seed"):
         as_generator(bad)
+
+
+def test_vectorised_indices_ari_and_kmeans_agree_with_scikit_learn() -> None:
+    """Parity with scikit-learn (a test-only dependency) on the paper's table and random labellings."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import (
+        adjusted_rand_score,
+        calinski_harabasz_score,
+        davies_bouldin_score,
+        silhouette_score,
+    )
+
+    from biasorigins.analysis import load_paper_scores
+
+    X = load_paper_scores("full").matrix("bias").to_numpy()
+    rng = np.random.default_rng(0)
+    for k in (2, 3, 4):
+        labellings = np.array([rng.permutation(np.arange(14) % k) for _ in range(4)])
+        ours = cluster_indices(squared_distances(X), labellings)
+        for row, labels in enumerate(labellings):
+            assert ours["silhouette"][row] == pytest.approx(silhouette_score(X, labels), abs=1e-10)
+            assert ours["calinski_harabasz"][row] == pytest.approx(calinski_harabasz_score(X, labels), rel=1e-10)
+            assert ours["davies_bouldin"][row] == pytest.approx(davies_bouldin_score(X, labels), rel=1e-10)
+            assert adjusted_rand_index(labels, labellings[0]) == pytest.approx(adjusted_rand_score(labels, labellings[0]))
+    for k in (2, 3):
+        _, inertia = kmeans_restarts(X, k, 100, np.random.default_rng(k))
+        reference = KMeans(n_clusters=k, n_init=50, random_state=0).fit(X).inertia_
+        assert inertia.min() == pytest.approx(reference, rel=1e-9)

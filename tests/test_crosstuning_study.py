@@ -17,7 +17,7 @@ import pytest
 
 from biasorigins.crosstuning.command import add_crosstune_parser
 from biasorigins.crosstuning.design import CrossTuning
-from biasorigins.crosstuning.scores import StudyScores
+from biasorigins.analysis.scores import StudyScores
 from biasorigins.crosstuning.study import SCORE_COLUMNS, StudyFolder
 from biasorigins.errors import BiasOriginsError, ConfigError
 

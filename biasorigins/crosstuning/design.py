@@ -42,7 +42,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import math
 import os
 import re
 import sys
@@ -65,8 +64,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from biasorigins.crosstuning.results import StudyAnalysis
-    from biasorigins.crosstuning.scores import StudyScores
+    from biasorigins.analysis.analyze import StudyAnalysis
+    from biasorigins.analysis.scores import StudyScores
     from biasorigins.finetune.config import FinetuneConfig
 
 __all__ = [
@@ -686,7 +685,9 @@ class CrossTuning(_Spec):
 
     def analyze(self, **options: Any) -> StudyAnalysis:
         """All analyses on the collected scores; ``options`` override the design's ``[analysis]``."""
-        return self.scores().analyze(**{**self.analysis.options(), **options})
+        from biasorigins.analysis import analyze_scores
+
+        return analyze_scores(self.scores(), **{**self.analysis.options(), **options})
 
     def report(self, path: str | os.PathLike[str] | None = None, **options: Any) -> Path:
         """Analyse and write the HTML + Markdown report (default ``<workdir>/report.html``)."""
@@ -703,7 +704,7 @@ class CrossTuning(_Spec):
 
         See `StudyScores.load` for ``labels`` and the other options.
         """
-        from biasorigins.crosstuning.scores import StudyScores
+        from biasorigins.analysis.scores import StudyScores
 
         return StudyScores.load(table, labels=labels, **options)
 
@@ -832,42 +833,8 @@ def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
 
 
 # ---------------------------------------------------------------------- TOML writing
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise ConfigError(f"cannot write {value!r} ({type(value).__name__}) to TOML")
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
-
-
-def _toml_table(lines: list[str], name: str, table: dict[str, Any]) -> None:
-    scalars = {k: v for k, v in table.items() if v != {}}
-    lines += ["", f"[{name}]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items()]
-
-
 def _toml_document(data: dict[str, Any]) -> str:
-    lines = ["# A cross-tuning study (biasorigins). Validate with: biasorigins crosstune THIS_FILE plan"]
-    sections = {"backbones", "datasets", "references"}
-    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items()
-              if k not in sections and not isinstance(v, dict)]
-    for section in ("backbones", "datasets", "references"):
-        for key, entry in data.get(section, {}).items():
-            _toml_table(lines, f"{section}.{_toml_key(key)}", entry)
-    for section in ("finetune", "suite", "mmlu", "analysis"):
-        if isinstance(data.get(section), dict) and data[section]:
-            lines += ["", f"[{section}]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data[section].items()]
-    return "\n".join(lines) + "\n"
+    import tomli_w
+
+    header = "# A cross-tuning study (biasorigins). Validate with: biasorigins crosstune THIS_FILE plan\n"
+    return header + tomli_w.dumps(data)

@@ -54,8 +54,8 @@ from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.finetune._files import write_text_atomic, write_with_atomic
 
 if TYPE_CHECKING:
-    from biasorigins.crosstuning.results import StudyAnalysis
-    from biasorigins.crosstuning.scores import StudyScores
+    from biasorigins.analysis.analyze import StudyAnalysis
+    from biasorigins.analysis.scores import StudyScores
     from biasorigins.models.loading import LoadedModel
 
 __all__ = [
@@ -501,7 +501,7 @@ def collect_scores(study: CrossTuning) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def study_scores(study: CrossTuning) -> StudyScores:
     """The study's `StudyScores`: bias scores per test case plus MMLU as a capability."""
-    from biasorigins.crosstuning.scores import StudyScores
+    from biasorigins.analysis.scores import StudyScores
 
     scores, capabilities = collect_scores(study)
     table = scores.astype({"seed": object})

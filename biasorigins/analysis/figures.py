@@ -16,7 +16,8 @@ from biasorigins.errors import BiasOriginsError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from biasorigins.crosstuning.results import AttributionResult, ClusteringResult, RandomnessResult, StudyAnalysis
+    from biasorigins.analysis.analyze import StudyAnalysis
+    from biasorigins.analysis.results import AttributionResult, ClusteringResult, RandomnessResult
 
 _MARKERS = ["o", "^", "s", "D", "v", "P", "X", "*"]
 _SHARE_COLOURS = {"backbone": "#1f77b4", "data": "#ff7f0e", "interaction": "#9467bd", "seed": "#c7c7c7"}
@@ -170,7 +171,8 @@ def seed_variability_bars(result: RandomnessResult) -> Figure:
 def attribution_bars(result: AttributionResult) -> Figure:
     """Stacked eta^2 shares per bias (backbone, data, interaction, seed), pooled shares on top.
 
-    A star after a bias marks a backbone (or data) effect with FDR q below the result's alpha.
+    A star after a bias marks a backbone (or data) effect with FDR q below the result's alpha. Dotted lines
+    mark where each stacked effect share ends on average with no effect at all (its chance level).
     """
     shares = result.shares.copy()
     components = [c for c in ("backbone", "data", "interaction", "seed") if f"eta_sq_{c}" in shares]
@@ -198,6 +200,14 @@ def attribution_bars(result: AttributionResult) -> Figure:
     for position, total in zip(y, left):
         if total == 0:  # every model scored this bias alike: nothing to attribute
             ax.text(0.01, position, "no variation between models", va="center", fontsize=7, color="0.4")
+    chance = result.pooled.set_index("term")["chance_share"].rename({"backbone:data": "interaction"})
+    edge = 0.0
+    for component in components:
+        if component == "seed" or component not in chance:
+            continue
+        edge += float(chance[component])
+        ax.axvline(edge, color=_SHARE_COLOURS[component], ls=":", lw=1.2)
+        ax.text(edge, len(labels) - 0.45, f"chance {component}", rotation=90, fontsize=6, va="top", ha="right")
     ax.set_yticks(y, labels, fontsize=7.5)
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.axhline(len(labels) - 1.5, color="black", lw=0.8)
@@ -205,7 +215,7 @@ def attribution_bars(result: AttributionResult) -> Figure:
     ax.set_ylim(-0.6, len(labels) - 0.4)
     ax.set_xlabel("share of variance (eta squared)")
     ax.set_title(f"Variance of each bias score attributed to its sources ({result.n_models} models)\n"
-                 f"* B / * D: backbone / data effect with FDR q < {result.alpha:g}", fontsize=10)
+                 f"* B / * D: backbone / data effect with FDR q < {result.alpha:g}; dotted: no-effect (chance) levels", fontsize=10)
     fig.legend(loc="outside lower center", ncols=len(components), frameon=False, fontsize=8)
     return fig
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from biasorigins.crosstuning.scores import StudyScores
+from biasorigins.analysis.findings import findings_frame
+
 
 
 class AnalysisResult(BaseModel):
@@ -18,10 +18,12 @@ class AnalysisResult(BaseModel):
 
     summary: str
     notes: tuple[str, ...] = ()
+    findings: pd.DataFrame = Field(default_factory=lambda: findings_frame([]))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the result, by name, in reading order."""
-        return {name: value for name, value in self if isinstance(value, pd.DataFrame)}
+        """Every table of the result, by name, in reading order (the findings last)."""
+        tables = {name: value for name, value in self if isinstance(value, pd.DataFrame) and name != "findings"}
+        return {**tables, "findings": self.findings}
 
     def __str__(self) -> str:
         lines = [self.summary, *self.notes]
@@ -109,17 +111,24 @@ class AttributionResult(AnalysisResult):
     ------
     anova
         Per bias and term: two-way ANOVA (backbone x data, seeds as replicates; statsmodels, type II) with
-        df, sums of squares, F, p, Benjamini-Hochberg q across biases, eta^2, partial eta^2 and omega^2.
+        df, sums of squares, F, p, Benjamini-Hochberg q across biases, eta^2, its no-effect level
+        ``chance_eta_sq`` (df / (N - 1)), partial eta^2 and omega^2 (0 on average with no effect).
     shares
         One row per bias: eta^2 and omega^2 of each term, q-values and the largest term.
     pooled
-        All biases in one model with bias as a blocking factor (on z-scored biases when ``standardize``):
-        the share of within-bias variance of each term, with F and p.
+        All biases at once (z-scored within bias when ``standardize``): each term's share of the within-bias
+        variance, its no-effect level ``chance_share``, omega^2, and the pooled F with its restricted-permutation
+        p-value and the smallest p the permutations can give (``p_min``).
+    mixed
+        Backbone and data tested against the interaction (a random effect per training set-up): F, df, p.
     permanova
-        Distance-based partition of the bias vectors (pseudo-F, R^2, permutation p respecting the design).
-    bootstrap, bootstrap_shares
-        Percentile confidence intervals from resampling seeds within cells (and test cases within biases
-        when case-level scores are given): per-bias effects, and the pooled shares.
+        Distance-based partition of the raw bias vectors (pseudo-F, R^2, permutation p respecting the design).
+    effects
+        Per bias: cell means, main effects and interaction with t-intervals (statsmodels contrasts).
+    share_intervals
+        Percentile intervals of the pooled shares over the choice of biases (``scipy.stats.bootstrap``).
+    findings
+        One row per test the summary reports (see `StudyAnalysis.findings`).
     """
 
     n_models: int
@@ -129,71 +138,7 @@ class AttributionResult(AnalysisResult):
     anova: pd.DataFrame
     shares: pd.DataFrame
     pooled: pd.DataFrame
+    mixed: pd.DataFrame
     permanova: pd.DataFrame
-    bootstrap: pd.DataFrame
-    bootstrap_shares: pd.DataFrame
-
-
-class StudyAnalysis(BaseModel):
-    """Every analysis of a cross-tuning score table, with a report writer.
-
-    Attributes
-    ----------
-    scores
-        The analysed `StudyScores`.
-    randomness, attribution
-        Results, or None when the design does not allow them (the reason is in ``skipped``).
-    clustering
-        Clustering results by level (``"bias"``, and ``"scenario"`` when scenario scores are given).
-    skipped
-        Analysis name -> why it was not run.
-    settings
-        The options the analyses ran with (seed, permutations, ...).
-    """
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    scores: StudyScores
-    randomness: RandomnessResult | None
-    clustering: dict[str, ClusteringResult]
-    attribution: AttributionResult | None
-    skipped: dict[str, str]
-    settings: dict[str, Any]
-
-    def results(self) -> dict[str, AnalysisResult]:
-        """The results that were computed, by name (``randomness``, ``clustering (bias level)``, ...)."""
-        out: dict[str, AnalysisResult] = {}
-        if self.randomness is not None:
-            out["randomness"] = self.randomness
-        for level, result in self.clustering.items():
-            out[f"clustering ({level} level)"] = result
-        if self.attribution is not None:
-            out["attribution"] = self.attribution
-        return out
-
-    def summaries(self) -> dict[str, str]:
-        """One quotable sentence per analysis, by name."""
-        return {name: result.summary for name, result in self.results().items()}
-
-    def report(self, path: str | Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
-               note: str | None = None) -> Path:
-        """Write a self-contained HTML report (tables, embedded figures, summaries) and a Markdown twin.
-
-        ``note`` is a caveat shown under the title.
-
-        The Markdown file ``<stem>.md`` is written beside ``path`` with its figures as PNG files in
-        ``<stem>_figures/``. Figures need matplotlib (``pip install biasorigins[plots]``).
-
-        Returns
-        -------
-        Path
-            The HTML file.
-        """
-        from biasorigins.crosstuning.report import write_report
-
-        return write_report(self, Path(path), figures=figures, title=title, note=note)
-
-    def __str__(self) -> str:
-        lines = [f"{name}: {sentence}" for name, sentence in self.summaries().items()]
-        lines += [f"{name}: skipped ({reason})" for name, reason in self.skipped.items()]
-        return "\n".join(lines)
+    effects: pd.DataFrame
+    share_intervals: pd.DataFrame

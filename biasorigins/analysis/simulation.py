@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from biasorigins.crosstuning.stats import SeedLike, as_generator
+from biasorigins.analysis.stats import SeedLike, as_generator
 from biasorigins.errors import ConfigError
 
 
@@ -33,6 +33,9 @@ def simulate_matrix(
     interaction_sd: float = 0.0,
     cell_sd: float = 0.0,
     seed_sd: float = 0.1,
+    seed_sd_ratio: float = 1.0,
+    bias_correlation: float = 0.0,
+    clip: bool = False,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Bias-level scores (models x biases): bias baseline + backbone + data + interaction + seed noise.
@@ -42,7 +45,14 @@ def simulate_matrix(
     interaction (cell effects with their backbone and data means removed); ``cell_sd`` adds independent
     cell effects instead (random variation between training set-ups with no systematic backbone or data
     effect in the population).
+
+    Messier studies: ``seed_sd_ratio`` spreads the seed SD of the cells evenly on a log scale from
+    ``seed_sd / sqrt(ratio)`` to ``seed_sd * sqrt(ratio)``, in a random order over the cells; ``bias_correlation`` makes the cell and seed effects
+    of one model correlated across biases (a shared factor with that correlation); ``clip`` clips scores to
+    [-1, 1] like real bias scores.
     """
+    if seed_sd_ratio < 1 or not 0 <= bias_correlation < 1:
+        raise ConfigError("seed_sd_ratio must be at least 1 and bias_correlation lie in [0, 1)")
     backbone = np.unique(design["backbone"], return_inverse=True)[1]
     data = np.unique(design["data"], return_inverse=True)[1]
     cells = backbone * (data.max() + 1) + data
@@ -54,9 +64,18 @@ def simulate_matrix(
     pure = raw - raw.mean(axis=0, keepdims=True) - raw.mean(axis=1, keepdims=True) + raw.mean(axis=(0, 1), keepdims=True)
     if n_b > 1 and n_d > 1:
         pure *= np.sqrt(n_b * n_d / ((n_b - 1) * (n_d - 1)))  # keep interaction_sd as the effect's scale
-    cell_effect = pure.reshape(n_b * n_d, n_biases) + rng.normal(0.0, cell_sd, size=(n_b * n_d, n_biases))
-    noise = rng.normal(0.0, seed_sd, size=(len(design), n_biases))
-    return baseline + backbone_effect[backbone] + data_effect[data] + cell_effect[cells] + noise
+    cell_effect = pure.reshape(n_b * n_d, n_biases) + cell_sd * _correlated((n_b * n_d, n_biases), bias_correlation, rng)
+    spread = np.log(seed_sd_ratio) / 2
+    cell_seed_sd = seed_sd * rng.permutation(np.exp(np.linspace(-spread, spread, n_b * n_d)))
+    noise = cell_seed_sd[cells][:, None] * _correlated((len(design), n_biases), bias_correlation, rng)
+    scores = baseline + backbone_effect[backbone] + data_effect[data] + cell_effect[cells] + noise
+    return np.clip(scores, -1.0, 1.0) if clip else scores
+
+
+def _correlated(shape: tuple[int, int], correlation: float, rng: np.random.Generator) -> np.ndarray:
+    """Standard normal rows whose entries share a factor: correlation ``correlation`` across columns."""
+    shared = rng.normal(size=(shape[0], 1))
+    return np.sqrt(correlation) * shared + np.sqrt(1 - correlation) * rng.normal(size=shape)
 
 
 def simulate_scores(

@@ -14,7 +14,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from biasorigins.crosstuning.geometry import (
+from biasorigins.analysis.findings import finding, findings_frame, format_p
+from biasorigins.analysis.geometry import (
     Metric,
     cluster_indices,
     cosine_similarity_matrix,
@@ -22,15 +23,15 @@ from biasorigins.crosstuning.geometry import (
     principal_components,
     squared_distances,
 )
-from biasorigins.crosstuning.kmeans import (
+from biasorigins.analysis.kmeans import (
     adjusted_rand_index,
     canonical_labels,
     kmeans_restarts,
     pairwise_adjusted_rand,
 )
-from biasorigins.crosstuning.results import ClusteringResult
-from biasorigins.crosstuning.scores import StudyScores
-from biasorigins.crosstuning.stats import (
+from biasorigins.analysis.results import ClusteringResult
+from biasorigins.analysis.scores import StudyScores
+from biasorigins.analysis.stats import (
     Alternative,
     SeedLike,
     permutation_labellings,
@@ -63,6 +64,7 @@ def permutation_test(
     labels: np.ndarray,
     cells: np.ndarray,
     *,
+    strata: np.ndarray,
     unit: PermutationUnit,
     n_permutations: int,
     rng: np.random.Generator,
@@ -71,8 +73,9 @@ def permutation_test(
 
     With ``unit="cell"`` the labels of whole (backbone, data) cells are shuffled, so seed replicates stay
     together and the test asks whether cells, not single runs, group by the label; ``unit="model"``
-    shuffles model labels freely (the paper's test, which treats seeds as independent). Labellings are
-    enumerated exactly when there are at most ``n_permutations`` of them.
+    shuffles model labels (the paper's test, which treats seeds as independent). Either way labels are
+    shuffled within the levels of the other factor (``strata``), so an effect of that factor cannot leak
+    into the test. Labellings are enumerated exactly when there are at most ``n_permutations`` of them.
 
     Returns
     -------
@@ -83,10 +86,11 @@ def permutation_test(
         cell_labels = np.array([labels[cells == c][0] for c in range(cells.max() + 1)])
         if any(len(np.unique(labels[cells == c])) > 1 for c in range(cells.max() + 1)):
             raise ConfigError("a cell-level permutation needs labels that are constant within each cell")
-        arrangements, exact = permutation_labellings(cell_labels, n_permutations, rng)
+        cell_strata = np.array([strata[cells == c][0] for c in range(cells.max() + 1)])
+        arrangements, exact = permutation_labellings(cell_labels, n_permutations, rng, strata=cell_strata)
         labellings = arrangements[:, cells]
     elif unit == "model":
-        labellings, exact = permutation_labellings(labels, n_permutations, rng)
+        labellings, exact = permutation_labellings(labels, n_permutations, rng, strata=strata)
     else:
         raise ConfigError(f"permutation unit must be 'cell' or 'model', not {unit!r}")
     observed = cluster_indices(D2, labels[None])
@@ -195,6 +199,7 @@ def analyze_clustering(
     k_values: Sequence[int] = (2, 3, 4, 5),
     n_restarts: int = 100,
     n_components: int = 5,
+    alpha: float = 0.05,
     seed: SeedLike = 0,
 ) -> ClusteringResult:
     """Do bias profiles cluster by backbone or by instruction data?
@@ -217,9 +222,12 @@ def analyze_clustering(
     n_random
         Random model-level relabellings of the backbone labels averaged in the ``random`` row.
     k_values, n_restarts
-        k-means: which k (capped at models - 1) and how many k-means++ restarts each.
+        k-means: which k (capped at models - 1 and at the number of distinct profiles) and how many k-means++
+        restarts each.
     n_components
         Principal components kept in the PCA tables.
+    alpha
+        Significance level of the findings (the silhouette permutation tests).
     seed
         Integer seed or numpy Generator; the same seed gives the same result.
     """
@@ -259,7 +267,8 @@ def analyze_clustering(
     unit_generators = spawn_generators(rng_tests, 2 * len(permutation_units))
     for i, unit in enumerate(permutation_units):
         for j, (name, labels) in enumerate(labellings.items()):
-            table = permutation_test(D2, labels, cells, unit=unit, n_permutations=n_permutations,
+            other = labellings["data" if name == "backbone" else "backbone"]
+            table = permutation_test(D2, labels, cells, strata=other, unit=unit, n_permutations=n_permutations,
                                      rng=unit_generators[2 * i + j])
             table.insert(0, "labelling", name)
             tests.append(table)
@@ -267,9 +276,10 @@ def analyze_clustering(
                     "exact", "p_min"]
     test_table = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame(columns=test_columns)
 
-    ks = [k for k in k_values if 2 <= k < len(models)]
+    distinct = len(np.unique(X, axis=0))  # k-means cannot form more groups than there are distinct profiles
+    ks = [k for k in k_values if 2 <= k < len(models) and k <= distinct]
     if not ks:
-        raise ConfigError(f"k_values {list(k_values)} leave no k between 2 and {len(models) - 1}")
+        raise ConfigError(f"k_values {list(k_values)} leave no k between 2 and {min(len(models) - 1, distinct)}")
     kmeans_table, partitions = kmeans_stability(X, D2, models, k_values=ks, n_restarts=n_restarts, rng=rng_kmeans)
     if 2 in ks:
         values = cluster_indices(D2, partitions["k2"].to_numpy()[None])
@@ -290,11 +300,13 @@ def analyze_clustering(
     cosine, contrasts = similarity_contrasts(matrix.to_numpy(), models)
     similarity = pd.DataFrame(cosine, index=matrix.index, columns=matrix.index)
 
-    result_summary = _sentence(level, matrix.shape, indices, test_table, kmeans_table, partitions, contrasts)
+    findings = clustering_findings(test_table, level, alpha)
+    result_summary = _sentence(level, matrix.shape, indices, findings, kmeans_table, partitions, contrasts)
     notes = (
         "Permutation p-values test each index in its own direction (higher silhouette and "
         "Calinski-Harabasz, lower Davies-Bouldin are better); 'cell' shuffles whole (backbone, data) cells "
-        "so seeds stay together, 'model' shuffles single models as the paper did.",
+        "so seeds stay together, 'model' shuffles single models as the paper did; both shuffle within the "
+        "levels of the other factor.",
         f"The 'random' row averages {len(random_labellings)} random relabellings of the backbone labels.",
         f"Geometry: {metric} distance on {'z-scored' if scale else 'raw'} scores; cosine similarities on raw scores.",
     )
@@ -302,37 +314,44 @@ def analyze_clustering(
         summary=result_summary, notes=notes, level=level, n_models=len(models), n_features=matrix.shape[1],
         scale=scale, metric=metric, indices=indices, permutation_tests=test_table, kmeans=kmeans_table,
         kmeans_partitions=partitions, pca=pca, pca_variance=pca_variance, pca_loadings=pca_loadings,
-        similarity=similarity, similarity_contrasts=contrasts,
+        similarity=similarity, similarity_contrasts=contrasts, findings=findings,
     )
 
 
-def _silhouette_test(tests: pd.DataFrame, labelling: str, unit: str) -> pd.Series | None:
-    row = tests[(tests["labelling"] == labelling) & (tests["index"] == "silhouette") & (tests["unit"] == unit)]
-    return None if row.empty else row.iloc[0]
+_ASSUMES = {
+    "model": "the seeds of a cell are independent runs and training set-ups add nothing of their own (no set-up "
+             "effects); labels shuffled within the other factor",
+    "cell": "whole (backbone, data) cells are exchangeable within the other factor's levels; allows set-up effects",
+}
 
 
-def _format_p(p: float) -> str:
-    return f"p = {p:.3f}" if p >= 0.001 else "p < 0.001"
+def clustering_findings(tests: pd.DataFrame, level: str, alpha: float) -> pd.DataFrame:
+    """One finding per labelling and permutation unit: the silhouette permutation test."""
+    rows = []
+    for row in tests[tests["index"] == "silhouette"].itertuples():
+        unit = "whole cells" if row.unit == "cell" else "single models"
+        rows.append(finding(
+            analysis="clustering", factor=row.labelling, level=f"{level} level",
+            test=f"silhouette, permutation test shuffling {unit}", statistic=row.observed, p_value=row.p_value,
+            p_min=row.p_min, alpha=alpha, estimate=row.observed, chance=row.null_mean, assumes=_ASSUMES[row.unit]))
+    return findings_frame(rows)
 
 
 def _sentence(
     level: str,
     shape: tuple[int, int],
     indices: pd.DataFrame,
-    tests: pd.DataFrame,
+    findings: pd.DataFrame,
     kmeans: pd.DataFrame,
     partitions: pd.DataFrame,
     contrasts: pd.DataFrame,
 ) -> str:
     by = indices.set_index("labelling")["silhouette"]
-    units = [u for u in ("model", "cell") if (tests["unit"] == u).any()]
 
     def ps(labelling: str) -> str:
-        parts = []
-        for unit in units:
-            row = _silhouette_test(tests, labelling, unit)
-            parts.append(f"{_format_p(row['p_value'])} over {'models' if unit == 'model' else 'whole cells'}")
-        return "".join(f"; {part}" for part in parts)
+        rows = findings[findings["factor"] == labelling]
+        return "".join(f"; {format_p(row.p_value, row.p_min)} shuffling {row.test.split('shuffling ')[1]} "
+                       f"({'significant' if row.significant else 'not significant'})" for row in rows.itertuples())
 
     stronger, weaker = ("backbone", "data") if by["backbone"] >= by["data"] else ("data", "backbone")
     word = {"backbone": "backbone", "data": "instruction data"}
@@ -341,9 +360,10 @@ def _sentence(
         f"{word[stronger]} (silhouette {by[stronger]:.3f}{ps(stronger)}) than by {word[weaker]} "
         f"({by[weaker]:.3f}{ps(weaker)}; random labellings {by['random']:.3f})"
     )
-    cell = _silhouette_test(tests, "backbone", "cell") if "cell" in units else None
-    if cell is not None and cell["p_min"] > 0.05:
-        text += f", and with this design no cell-level test can go below p = {cell['p_min']:.3f}"
+    cell = findings[(findings["factor"] == "backbone") & findings["test"].str.contains("whole cells")]
+    if len(cell) and cell["p_min"].iloc[0] > cell["alpha"].iloc[0]:
+        text += (f", and with this design no whole-cell test can go below p = {cell['p_min'].iloc[0]:.3f}: too few "
+                 "cells to tell a backbone effect from training set-up effects")
     cos = contrasts.set_index("pairs")["mean_cosine"]
     if np.isfinite(cos["same_backbone_different_data"]) and np.isfinite(cos["different_backbone_same_data"]):
         text += (

@@ -134,21 +134,27 @@ def permutation_p_value(observed: float, null: np.ndarray, alternative: Alternat
     return (extreme + 1) / (len(null) + 1)
 
 
+def permutation_p_min(null: np.ndarray, exact: bool) -> float:
+    """The smallest p-value the permutation set can give (ties with the largest statistic count)."""
+    null = np.asarray(null, dtype=float)
+    if not exact:
+        return 1 / (len(null) + 1)
+    finite = null[np.isfinite(null)]
+    if not len(finite):
+        return 1.0
+    top = finite.max()
+    return float(np.sum(null >= top - 1e-10 * max(1.0, abs(top))) / len(null))
+
+
 def benjamini_hochberg(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values); NaN entries stay NaN and are not counted."""
+    """Benjamini-Hochberg adjusted p-values (q-values, statsmodels ``multipletests``); NaN entries stay NaN."""
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(p_values, dtype=float)
     q = np.full_like(p, np.nan)
     valid = ~np.isnan(p)
-    m = int(valid.sum())
-    if m == 0:
-        return q
-    pv = p[valid]
-    order = np.argsort(pv)
-    ranked = pv[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    result = np.empty(m)
-    result[order] = np.clip(adjusted, 0.0, 1.0)
-    q[valid] = result
+    if valid.any():
+        q[valid] = multipletests(p[valid], method="fdr_bh")[1]
     return q
 
 

@@ -18,22 +18,16 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from biasorigins.errors import ConfigError, DataFormatError
 
-if TYPE_CHECKING:
-    from biasorigins.crosstuning.results import (
-        AttributionResult,
-        ClusteringResult,
-        RandomnessResult,
-        StudyAnalysis,
-    )
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +37,22 @@ Level = Literal["bias", "scenario"]
 PAPER_REFERENCE_MODELS: dict[str, tuple[str, str]] = {
     "Flan-T5": ("T5", "Flan"),
     "OLMo-SFT": ("OLMo", "Tulu"),
+}
+
+#: Explicit labels of every model in the paper's released tables. The Llama2/Mistral "-Seed-N" models are
+#: separate community releases, not training seeds of one recipe, so they are single (reference) models.
+PAPER_MODELS: dict[str, dict[str, Any]] = {
+    **{name: {"backbone": backbone, "data": data, "seed": None, "reference": True}
+       for name, (backbone, data) in PAPER_REFERENCE_MODELS.items()},
+    **{
+        f"{backbone}-{data}-Seed-{seed}": {"backbone": backbone, "data": data, "seed": str(seed), "reference": False}
+        for backbone in ("OLMo", "T5") for data in ("Flan", "Tulu") for seed in range(3)
+    },
+    **{
+        name: {"backbone": name.split("-")[0], "data": name.split("-")[1], "seed": None, "reference": True}
+        for name in ("Llama2-ShareGPT-Seed-0", "Llama2-ShareGPT-Seed-1", "Llama2-Tulu", "Mistral-ShareGPT",
+                     "Mistral-Tulu-Seed-0", "Mistral-Tulu-Seed-1")
+    },
 }
 
 #: Row labels of the paper's wide table that hold capability metrics, not bias scores.
@@ -81,17 +91,17 @@ _NAME_PATTERN = re.compile(
 def parse_model_name(name: str) -> dict[str, Any]:
     """Backbone, data, seed and reference labels read from a model name.
 
-    ``"OLMo-Flan-Seed-0"`` gives ``OLMo / Flan / seed "0"``; ``"Llama2-Tulu"`` gives no seed and is a
-    reference (an unreplicated model); the paper's originals follow `PAPER_REFERENCE_MODELS`.
+    The paper's models follow `PAPER_MODELS` (explicit labels; its Llama2/Mistral "-Seed-N" community
+    releases are not training seeds). Other names are parsed: ``"B1-Flan-Seed-0"`` gives ``B1 / Flan /
+    seed "0"``; ``"Llama2-Tulu"`` gives no seed and is a reference (an unreplicated model).
 
     Raises
     ------
     DataFormatError
         If the name follows none of these patterns.
     """
-    if name in PAPER_REFERENCE_MODELS:
-        backbone, data = PAPER_REFERENCE_MODELS[name]
-        return {"backbone": backbone, "data": data, "seed": None, "reference": True}
+    if name in PAPER_MODELS:
+        return dict(PAPER_MODELS[name])
     match = _NAME_PATTERN.match(name.strip())
     if match is None:
         raise DataFormatError(
@@ -128,6 +138,10 @@ def _numeric(values: pd.Series, where: str) -> pd.Series:
     if bad.any():
         first = bad.idxmax()
         raise DataFormatError(f"{where} holds the non-numeric value {values[first]!r} (row {first!r}); scores must be numbers")
+    infinite = np.isinf(converted.astype(float))
+    if infinite.any():
+        first = infinite.idxmax()
+        raise DataFormatError(f"{where} holds the infinite value {values[first]!r} (row {first!r}); scores must be finite")
     return converted.astype(float)
 
 
@@ -203,7 +217,12 @@ def _read_path(path: Path) -> pd.DataFrame:
             return pd.read_parquet(path)
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ConfigError(f"reading {path} needs pyarrow: pip install biasorigins[parquet]") from exc
-    return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    try:
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    except pd.errors.EmptyDataError:
+        raise DataFormatError(f"score table {path} is empty") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFormatError(f"score table {path} is not a readable text table ({type(exc).__name__})") from None
 
 
 def _label_models(long: pd.DataFrame, labels: Mapping[str, Mapping[str, Any]] | pd.DataFrame | None) -> pd.DataFrame:
@@ -214,7 +233,7 @@ def _label_models(long: pd.DataFrame, labels: Mapping[str, Mapping[str, Any]] | 
             table = table.reset_index().rename(columns={table.index.name or "index": "model"})
         labels = {str(row["model"]): {k: row[k] for k in _LABEL_COLUMNS if k in row} for _, row in table.iterrows()}
     labels = dict(labels or {})
-    rows = []
+    rows, seeds_from_names = [], []
     for model, group in long.groupby("model", sort=False):
         given: dict[str, Any] = {}
         for column in _LABEL_COLUMNS:
@@ -230,6 +249,8 @@ def _label_models(long: pd.DataFrame, labels: Mapping[str, Mapping[str, Any]] | 
         given.update({k: v for k, v in labels.get(str(model), {}).items() if v is not None})
         if "backbone" not in given or "data" not in given:
             parsed = parse_model_name(str(model))
+            if parsed["seed"] is not None and "seed" not in given and str(model) not in PAPER_MODELS:
+                seeds_from_names.append(str(model))
             for key, value in parsed.items():
                 given.setdefault(key, value)
         seed = given.get("seed")
@@ -241,6 +262,13 @@ def _label_models(long: pd.DataFrame, labels: Mapping[str, Mapping[str, Any]] | 
         rows.append(
             {"model": str(model), "backbone": str(given["backbone"]), "data": str(given["data"]),
              "seed": seed, "reference": reference}
+        )
+    if seeds_from_names:
+        warnings.warn(
+            f"training seeds read from model names {seeds_from_names}: the analyses treat these models as seed "
+            "replicates of one recipe; if they are separate releases, pass labels={model: {'seed': None, "
+            "'reference': True}} or a seed column",
+            UserWarning, stacklevel=4,
         )
     unknown = sorted(set(labels) - {r["model"] for r in rows})
     if unknown:
@@ -336,6 +364,11 @@ class StudyScores:
             raise ConfigError(f"scores must be a DataFrame, a StudyScores or a file path, not {type(source).__name__}")
         if source.empty:
             raise DataFormatError("score table is empty")
+        keys = {_COLUMN_ALIASES.get(str(c).strip().lower()) for c in source.columns}
+        if {"model", "bias"} <= keys and "score" not in keys:
+            raise DataFormatError(
+                f"long score table lacks the column 'score'; found {list(map(str, source.columns))}"
+            )
         if _is_long(source):
             long = _canonical_columns(source.copy())
             missing = [c for c in ("model", "bias", "score") if c not in long.columns]
@@ -525,31 +558,6 @@ class StudyScores:
         if not capabilities.empty:
             capabilities = capabilities.loc[[m for m in capabilities.index if m in set(model_table["model"])]]
         return StudyScores(table.reset_index(drop=True), model_table.reset_index(drop=True), capabilities)
-
-    # ------------------------------------------------------------------ analyses
-    def randomness(self, **options: Any) -> RandomnessResult:
-        """Step 1 of the paper: how much do seeds move bias scores? See `analyze_randomness`."""
-        from biasorigins.crosstuning.randomness import analyze_randomness
-
-        return analyze_randomness(self, **options)
-
-    def clustering(self, **options: Any) -> ClusteringResult:
-        """Step 2 of the paper: do bias profiles group by backbone or by data? See `analyze_clustering`."""
-        from biasorigins.crosstuning.clustering import analyze_clustering
-
-        return analyze_clustering(self, **options)
-
-    def attribution(self, **options: Any) -> AttributionResult:
-        """Variance shares of backbone, data, interaction and seed. See `analyze_attribution`."""
-        from biasorigins.crosstuning.attribution import analyze_attribution
-
-        return analyze_attribution(self, **options)
-
-    def analyze(self, **options: Any) -> StudyAnalysis:
-        """All analyses at once. See `analyze_scores`."""
-        from biasorigins.crosstuning.analysis import analyze_scores
-
-        return analyze_scores(self, **options)
 
     def __len__(self) -> int:
         return len(self._table)

@@ -17,7 +17,8 @@ from biasorigins.errors import ConfigError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from biasorigins.crosstuning.results import AnalysisResult, StudyAnalysis
+    from biasorigins.analysis.analyze import StudyAnalysis
+    from biasorigins.analysis.results import AnalysisResult
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,10 @@ READING_GUIDE = {
     ),
     "attribution": (
         "Which part of the differences between models in each bias score goes with the backbone, the "
-        "instruction data, their interaction, and the seed (what is left)? The shares describe these backbones "
-        "and datasets only; wide intervals come from few biases, cases or seeds."
+        "instruction data, their interaction, and the seed (what is left)? Read omega squared, or a share "
+        "against its chance level: with no effect at all a term still gets a share of df / (N - 1). The "
+        "fixed-effects tests count each training set-up as fixed; the test against the interaction allows "
+        "set-up effects and needs many cells. The shares describe these backbones and datasets only."
     ),
 }
 _CSS = """
@@ -136,7 +139,7 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
     path.parent.mkdir(parents=True, exist_ok=True)
     rendered: dict[str, bytes] = {}
     if figures:
-        from biasorigins.crosstuning.plots import study_figures
+        from biasorigins.analysis.figures import study_figures
 
         rendered = {name: _png(figure) for name, figure in study_figures(analysis).items()}
     sections = _figures_by_section(analysis, rendered)

@@ -1,4 +1,4 @@
-"""k-means with k-means++ initialisation, many seeded restarts, and partition agreement (ARI)."""
+"""k-means (scipy, k-means++ starts) over many seeded restarts, and partition agreement (ARI)."""
 
 from __future__ import annotations
 
@@ -7,48 +7,28 @@ import numpy as np
 from biasorigins.errors import ConfigError
 
 
-def _kmeans_plus_plus(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    n = len(X)
-    centres = [X[rng.integers(n)]]
-    closest = np.sum((X - centres[0]) ** 2, axis=1)
-    for _ in range(1, k):
-        total = closest.sum()
-        index = rng.choice(n, p=closest / total) if total > 0 else rng.integers(n)
-        centres.append(X[index])
-        closest = np.minimum(closest, np.sum((X - X[index]) ** 2, axis=1))
-    return np.array(centres)
+def kmeans_once(X: np.ndarray, k: int, rng: np.random.Generator, max_iter: int = 100) -> tuple[np.ndarray, float]:
+    """One k-means run: ``scipy.cluster.vq.kmeans2`` from a k-means++ start.
 
-
-def kmeans_once(X: np.ndarray, k: int, rng: np.random.Generator, max_iter: int = 300) -> tuple[np.ndarray, float]:
-    """One k-means run (Lloyd's algorithm from a k-means++ start).
-
-    An emptied cluster is restarted at the point farthest from its centre, so every run returns k groups.
+    A start that leaves a cluster empty is redrawn, so every run returns k groups.
 
     Returns
     -------
     labels, inertia
         Cluster of each row and the within-cluster sum of squared distances.
     """
+    from scipy.cluster.vq import ClusterError, kmeans2
+
     X = np.asarray(X, dtype=float)
-    if not 1 <= k <= len(X):
-        raise ConfigError(f"k must lie between 1 and the number of models ({len(X)}), got {k}")
-    centres = _kmeans_plus_plus(X, k, rng)
-    labels = np.full(len(X), -1)
-    for _ in range(max_iter):
-        d2 = ((X[:, None, :] - centres[None]) ** 2).sum(axis=2)
-        new = d2.argmin(axis=1)
-        for cluster in range(k):
-            if not np.any(new == cluster):
-                sizes = np.bincount(new, minlength=k)
-                movable = sizes[new] > 1
-                far = np.where(movable, d2[np.arange(len(X)), new], -1.0).argmax()
-                new[far] = cluster
-        if np.array_equal(new, labels):
-            break
-        labels = new
-        centres = np.array([X[labels == c].mean(axis=0) for c in range(k)])
-    inertia = float(((X - centres[labels]) ** 2).sum())
-    return labels, inertia
+    if not 1 <= k <= len(np.unique(X, axis=0)):
+        raise ConfigError(f"k must lie between 1 and the number of distinct models ({len(X)}), got {k}")
+    for _ in range(100):
+        try:
+            centres, labels = kmeans2(X, k, iter=max_iter, minit="++", missing="raise", seed=rng)
+        except ClusterError:
+            continue
+        return labels, float(((X - centres[labels]) ** 2).sum())
+    raise ConfigError(f"k-means with k = {k} keeps emptying a cluster; use a smaller k")
 
 
 def kmeans_restarts(

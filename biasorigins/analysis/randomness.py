@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from biasorigins.crosstuning.results import RandomnessResult
-from biasorigins.crosstuning.scores import StudyScores
+from biasorigins.analysis.results import RandomnessResult
+from biasorigins.analysis.scores import StudyScores
 from biasorigins.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -187,6 +187,7 @@ def analyze_randomness(
             "mean_abs_diff_seed_mean": float(np.abs(mean - reference_scores).mean()),
             "mean_abs_diff_seed_median": float(np.abs(median - reference_scores).mean()),
             "majority_agreement": float(majority_agrees.mean()),
+            "majority_agreement_chance": _chance_agreement(majority, reference_category),
             "aggregate_similarity": float(block["aggregate_similar"].mean()),
             "pearson_r_seed_mean": r_mean, "p_value_seed_mean": p_mean,
             "mean_pearson_r_single_seed": float(np.nanmean(seed_rs)) if np.isfinite(seed_rs).any() else float("nan"),
@@ -202,7 +203,7 @@ def analyze_randomness(
     group_table = pd.DataFrame(group_rows)
     summary_table = pd.DataFrame(agreement_summary)
     return RandomnessResult(
-        summary=_sentence(group_table, summary_table, capabilities.columns, tau, level),
+        summary=_sentence(group_table, summary_table, tau, level),
         notes=(f"Seed std is the sample std (ddof = 1) across seeds; categories use tau = {tau:g}.",),
         level=level,
         tau=tau,
@@ -216,7 +217,18 @@ def analyze_randomness(
     )
 
 
-def _sentence(groups: pd.DataFrame, references: pd.DataFrame, capabilities: pd.Index, tau: float, level: str) -> str:
+def _chance_agreement(majority: np.ndarray, reference: np.ndarray) -> float:
+    """Agreement expected if the reference's categories were unrelated to the seeds' (same frequencies).
+
+    The sum over categories of (share of biases with that seed majority) x (share with that reference
+    category); biases without a seed majority never agree.
+    """
+    majority, reference = pd.Series(majority), pd.Series(reference)
+    n = len(reference)
+    return float(sum((majority == c).sum() / n * (reference == c).sum() / n for c in reference.dropna().unique()))
+
+
+def _sentence(groups: pd.DataFrame, references: pd.DataFrame, tau: float, level: str) -> str:
     unit = "biases" if level == "bias" else "bias-scenario features"
     stds = groups.set_index("group")["mean_bias_std"]
     text = (
@@ -225,20 +237,16 @@ def _sentence(groups: pd.DataFrame, references: pd.DataFrame, capabilities: pd.I
     )
     if len(stds) > 1:
         text += f" (from {stds.min():.3f} for {stds.idxmin()} to {stds.max():.3f} for {stds.idxmax()})"
-    for metric in capabilities:
-        column = f"{metric}_seed_std"
-        if column in groups and groups[column].notna().any() and (groups[column] > 0).all():
-            ratio = groups["mean_bias_std"] / groups[column]
-            text += f", {ratio.min():.0f} to {ratio.max():.0f} times the across-seed std of {metric}"
     text += (
         f"; all seeds share the sign of a bias for {groups['all_seeds_same_sign'].min():.0%} to "
         f"{groups['all_seeds_same_sign'].max():.0%} of {unit}"
     )
     if not references.empty:
         parts = [
-            f"{row.majority_agreement:.1%} of {unit} for {row.reference_model} (r = {row.pearson_r_seed_mean:.2f} "
-            "with the seed mean)" if i == 0 else
-            f"{row.majority_agreement:.1%} for {row.reference_model} (r = {row.pearson_r_seed_mean:.2f})"
+            f"{row.majority_agreement:.1%} of {unit} for {row.reference_model} (chance "
+            f"{row.majority_agreement_chance:.1%}; r = {row.pearson_r_seed_mean:.2f} with the seed mean)" if i == 0 else
+            f"{row.majority_agreement:.1%} for {row.reference_model} (chance {row.majority_agreement_chance:.1%}; "
+            f"r = {row.pearson_r_seed_mean:.2f})"
             for i, row in enumerate(references.itertuples())
         ]
         text += (

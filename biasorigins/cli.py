@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from biasorigins.checks import output_file, output_folder
 from biasorigins.errors import BiasOriginsError, ConfigError
-from biasorigins.tables import TABLE_FORMATS, write_table
+from biasorigins.tables import TABLE_FORMATS, write_table_set
 
 if TYPE_CHECKING:
     from biasorigins.models.base import Runner
@@ -167,43 +167,20 @@ def cmd_finetune(args: argparse.Namespace) -> int:
 def _check_analyze_outputs(args: argparse.Namespace) -> None:
     """Refuse bad --report / --out before any work is done."""
     if args.report:
-        report = Path(args.report)
+        report = output_file(args.report, "--report")
         if report.suffix.lower() not in (".html", ".htm"):
             raise ConfigError(f"--report {report}: give an .html file name (the Markdown twin is written beside it)")
-        if report.is_dir():
-            raise ConfigError(f"--report {report} is a folder; give an .html file name")
-        if report.parent.exists() and not report.parent.is_dir():
-            raise ConfigError(f"--report {report}: {report.parent} is a file, not a folder")
     if args.out:
-        out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            raise ConfigError(f"--out {out} is a file; give a folder for the analysis tables")
-        if out.parent.exists() and not out.parent.is_dir():
-            raise ConfigError(f"--out {out}: {out.parent} is a file, not a folder")
+        output_folder(args.out, "--out")
 
 
-def _write_tables_atomically(analysis, out: Path, format: str) -> None:
-    """Write every table (and the findings) into a temporary folder beside ``out``, then swap it in."""
-    import shutil
-    import tempfile
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        write_table(analysis.findings, staging / "findings", format)
-        for name, result in analysis.results().items():
-            for table_name, table in result.tables().items():
-                stem = re.sub(r"[^a-z0-9]+", "-", f"{name} {table_name}".lower()).strip("-")
-                write_table(table, staging / stem, format)
-        previous = out.with_name(f".{out.name}-previous") if out.exists() else None
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
-            out.rename(previous)
-        staging.rename(out)
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def _analysis_tables(analysis) -> dict:
+    """Every table of ``analysis`` (and its findings) as ``{file stem: frame}``."""
+    tables = {"findings": analysis.findings}
+    for name, result in analysis.results().items():
+        for table_name, table in result.tables().items():
+            tables[re.sub(r"[^a-z0-9]+", "-", f"{name} {table_name}".lower()).strip("-")] = table
+    return tables
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -221,7 +198,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         print(analysis)
     if args.out:
-        _write_tables_atomically(analysis, Path(args.out), args.format)
+        write_table_set(_analysis_tables(analysis), args.out, args.format)
         print(f"\ntables written to {args.out}")
     if args.report:
         print(f"report: {analysis.report(args.report)}")

@@ -2,9 +2,12 @@
 
 - :class:`RandomResponder` picks a displayed option uniformly at random.
 - :class:`FirstOptionResponder` always picks the first displayed option.
-- :class:`BiasedResponder` answers the cases of chosen biases as a responder that has
-  exactly those biases would (each bias's :meth:`~biasorigins.Bias.biased_answers`),
-  and every other case at random.
+- :class:`TextResponder` reads each prompt's text and displayed options only, and answers as
+  a person with chosen biases (or their opposite) would: each bias's
+  :meth:`~biasorigins.Bias.biased_option`; what no bias decides, it answers at random.
+- :class:`BiasedResponder` answers from the cases' stored values instead (each bias's
+  :meth:`~biasorigins.Bias.biased_answers`); it reads what the scorer reads, so it cannot
+  show that a test is valid.
 """
 
 from __future__ import annotations
@@ -45,6 +48,69 @@ class FirstOptionResponder:
 
     def decide(self, prompts: Sequence[Prompt]) -> list[Response]:
         return [Response(choice=0) for _ in prompts]
+
+
+class TextResponder:
+    """Answers from the rendered prompt alone, as a person with ``biases`` would.
+
+    Each prompt is read on its own: ``bias.biased_option(prompt.text, prompt.options)`` names the
+    displayed option, for the bias whose test the prompt belongs to. Prompts of other biases, of
+    conditions outside ``conditions`` and prompts where the bias has no preference get a seeded
+    random option. Only the prompt's case id (to know which test it is) and condition name (to
+    restrict ``conditions``) are read besides the text; never the case's values or display order.
+
+    Parameters
+    ----------
+    biases
+        The biases this responder has.
+    opposite
+        Answer with the opposite tendency of every bias.
+    conditions
+        Answer biased only in these conditions (default: all); random elsewhere.
+    seed
+        Seed of the random answers.
+    """
+
+    def __init__(
+        self,
+        biases: Iterable[Bias],
+        *,
+        opposite: bool = False,
+        conditions: Iterable[str] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.biases = {bias.info.slug: bias for bias in biases}
+        self.opposite = opposite
+        self.conditions = None if conditions is None else frozenset(conditions)
+        self.seed = seed
+        where = "" if self.conditions is None else "@" + "+".join(sorted(self.conditions))
+        self.name = ("opposite:" if opposite else "biased:") + "+".join(sorted(self.biases)) + where
+        self._random = RandomResponder(seed)
+
+    @property
+    def fingerprint(self) -> str:
+        return f"text-responder-{self.name}-{self.seed}"
+
+    def _pick(self, prompt: Prompt) -> int | None:
+        bias = self.biases.get(prompt.case_id.partition("/")[0])
+        if bias is None or (self.conditions is not None and prompt.condition not in self.conditions):
+            return None
+        picked = bias.biased_option(prompt.text, prompt.options, opposite=self.opposite)
+        if picked is None:
+            return None
+        if picked not in prompt.options:
+            raise ValueError(
+                f"{bias.info.slug}.biased_option returned {picked!r}, which is not one of the displayed options "
+                f"{list(prompt.options)} of {prompt.key}"
+            )
+        return prompt.options.index(picked)
+
+    def decide(self, prompts: Sequence[Prompt]) -> list[Response]:
+        out = []
+        for prompt in prompts:
+            choice = self._pick(prompt)
+            out.append(Response(choice=choice) if choice is not None else self._random.decide([prompt])[0])
+        return out
 
 
 class BiasedResponder:

@@ -79,7 +79,7 @@ def _bias(suite: BiasSuite) -> Bias:
 
 
 def _mean_score(suite: BiasSuite, runner: object) -> float:
-    result = suite.run(runner)  # type: ignore[arg-type]
+    result = suite.run(runner, progress=False)  # type: ignore[arg-type]
     assert not result.errors, f"{suite.bias_slugs[0]}: {result.errors[0].stage} failed: {result.errors[0].message}"
     return float(result.summary["mean"].iloc[0])
 

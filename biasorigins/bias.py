@@ -109,14 +109,6 @@ class Bias(ABC):
             "implement biased_option(text, options, *, opposite=False)"
         )
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        """Scale positions of a responder with this bias, chosen from the case's stored values.
-
-        Index-space helper for quick experiments; it reads the same values as the scorer, so the
-        conformance checks use :meth:`biased_option` instead.
-        """
-        raise NotImplementedError(f"bias {self.info.slug!r} defines no synthetic biased responder")
-
     def counterbalance_stratum(self, case: TestCase) -> str:
         """Cases with equal strata are display-reversed in exactly balanced numbers.
 

@@ -277,10 +277,3 @@ class DecoyEffect(DifferenceOfProportionsBias):
         winner, loser = beaten[0]
         return next(shown for shown in options if shown not in (winner, loser)) if opposite else winner
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Drawn to whichever option the decoy makes look good; no lean without a decoy.
-        return {
-            "core": int(rng.integers(2)),
-            "target-decoy": TARGET if rng.random() < 0.9 else COMPETITOR,
-            "competitor-decoy": COMPETITOR if rng.random() < 0.9 else TARGET,
-        }

@@ -106,10 +106,5 @@ class Anchoring(RatioScaleBias):
             return None
         return (farthest if opposite else nearest)(options, float(anchor.group(1)))
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(0, 11))
-        x = int(case.values["anchor_position"])
-        return {"control": control, "treatment": control + round(0.7 * (x - control))}
-
 
 BIASES = (Anchoring(),)

@@ -149,9 +149,5 @@ class AvailabilityHeuristic(RatioScaleBias):
         higher = (story_failed == asks_failure) != opposite
         return option(options, "90%" if higher else "10%")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(1, 8))
-        return {"control": control, "treatment": min(10, control + 2 + int(rng.integers(0, 2)))}
-
 
 BIASES = (AvailabilityHeuristic(),)

@@ -162,12 +162,5 @@ class BandwagonEffect(RatioScaleBias):
         label = majority.group(1) if not opposite else "B" if majority.group(1) == "A" else "A"
         return option(options, f"Support opinion {label}")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Sides with whichever label the majority backs, in both versions.
-        towards_majority = [int(rng.integers(0, 3)) for _ in range(2)]
-        if case.values["majority"] == "B":
-            towards_majority = [6 - p for p in towards_majority]
-        return {"control": towards_majority[0], "treatment": towards_majority[1]}
-
 
 BIASES = (BandwagonEffect(),)

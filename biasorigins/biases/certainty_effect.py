@@ -223,9 +223,5 @@ class CertaintyEffect(DifferenceOfProportionsBias):
             return None
         return next(shown for shown in options if shown != sure[0]) if opposite else sure[0]
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Takes the sure prize when there is one, otherwise mostly the better gamble.
-        return {"treatment": int(rng.random() < 0.85), "control": int(rng.random() < 0.2)}
-
 
 BIASES = (CertaintyEffect(),)

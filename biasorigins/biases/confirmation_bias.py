@@ -134,9 +134,5 @@ class ConfirmationBias(RatioScaleBias):
             return option(options, "6 arguments")
         return option(options, "10 arguments" if opposite else "2 arguments")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(6, 11))
-        return {"control": control, "treatment": max(0, control - 2 - int(rng.integers(0, 3)))}
-
 
 BIASES = (ConfirmationBias(),)

@@ -199,9 +199,5 @@ class Conservatism(RatioScaleBias):
             return next(shown for shown in options if shown == f"{prior} is better")
         return next(shown for shown in options if shown.endswith(" is much better") and not shown.startswith(prior))
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Stays with the first conclusion: leans A in the control and B in the treatment.
-        return {"control": int(rng.integers(0, 3)), "treatment": 6 - int(rng.integers(0, 3))}
-
 
 BIASES = (Conservatism(),)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -162,10 +161,6 @@ class DispositionEffect(RatioScaleBias):
         # Sells the asset that gained and keeps the one that lost (or the reverse, if opposite).
         ending = "that lost" if opposite else "that gained"
         return next(shown for shown in options if shown.startswith("Very likely sell") and shown.endswith(ending))
-
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Leans towards selling whichever asset gained, in both versions.
-        return {"control": int(rng.integers(0, 3)), "treatment": int(rng.integers(0, 3))}
 
 
 BIASES = (DispositionEffect(),)

@@ -151,9 +151,5 @@ class EndowmentEffect(RatioScaleBias):
         high = selling != opposite
         return option(options, "20% above the original price" if high else "20% below the original price")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Asks for more than the original price as owner, offers less as buyer.
-        return {"control": int(rng.integers(6, 10)), "treatment": int(rng.integers(2, 6))}
-
 
 BIASES = (EndowmentEffect(),)

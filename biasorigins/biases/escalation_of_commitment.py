@@ -132,9 +132,5 @@ class EscalationOfCommitment(RatioScaleBias):
         own = re.search(r"\byou decided to invest\b", body(text)) is not None
         return option(options, "Increase it by 20%" if own != opposite else "Cut it by 40%")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(5, 10))
-        return {"control": control, "treatment": control - 2 - int(rng.integers(0, 3))}
-
 
 BIASES = (EscalationOfCommitment(),)

@@ -112,9 +112,5 @@ class FramingEffect(RatioScaleBias):
             return option(options, "Good" if failure_frame else "Somewhat good")
         return option(options, "Somewhat bad" if failure_frame else "Good")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(0, 5))
-        return {"control": control, "treatment": min(6, control + 1 + int(rng.integers(0, 2)))}
-
 
 BIASES = (FramingEffect(),)

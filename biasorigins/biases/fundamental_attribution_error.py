@@ -223,12 +223,5 @@ class FundamentalAttributionError(RatioScaleBias):
         colleague = re.search(r"a colleague of yours", body(text)) is not None
         return option(options, f"Likely reason {character[0] if colleague != opposite else circumstance}")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Own act: leans situational; colleague's act: leans dispositional (0..6 = dispositional ... situational).
-        own, colleague = 4 + int(rng.integers(0, 3)), int(rng.integers(0, 3))
-        if not case.values["dispositional_is_a"]:
-            own, colleague = 6 - own, 6 - colleague
-        return {"control": own, "treatment": colleague}
-
 
 BIASES = (FundamentalAttributionError(),)

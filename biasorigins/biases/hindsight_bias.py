@@ -168,10 +168,5 @@ class HindsightBias(RatioScaleBias):
         change = 0.0 if known.group(1) is None else float(known.group(2)) * (1 if known.group(1) == "rose" else -1)
         return (farthest if opposite else nearest)(options, change)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(0, 11))
-        x = int(case.values["true_position"])
-        return {"control": control, "treatment": control + round(0.7 * (x - control))}
-
 
 BIASES = (HindsightBias(),)

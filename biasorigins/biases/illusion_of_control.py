@@ -139,9 +139,5 @@ class IllusionOfControl(RatioScaleBias):
             return option(options, "50%")
         return option(options, "20%" if opposite else "90%")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(2, 8))
-        return {"control": control, "treatment": min(10, control + 2 + int(rng.integers(0, 2)))}
-
 
 BIASES = (IllusionOfControl(),)

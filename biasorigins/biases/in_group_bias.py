@@ -135,9 +135,5 @@ class InGroupBias(RatioScaleBias):
         favoured = labels[shared[0]] if not opposite else "B" if labels[shared[0]] == "A" else "A"
         return option(options, f"Very likely colleague {favoured}")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Favours whoever shares your group: A in the control, B in the treatment.
-        return {"control": int(rng.integers(0, 3)), "treatment": 6 - int(rng.integers(0, 3))}
-
 
 BIASES = (InGroupBias(),)

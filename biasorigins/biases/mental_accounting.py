@@ -99,9 +99,5 @@ class MentalAccounting(RatioScaleBias):
         not_bought_yet = re.search(r"\bnot\b[^.]*\byet\b", body(text)) is not None
         return option(options, "Likely" if not_bought_yet != opposite else "Unlikely")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        treatment = int(rng.integers(0, 3))
-        return {"control": min(6, treatment + 2 + int(rng.integers(0, 2))), "treatment": treatment}
-
 
 BIASES = (MentalAccounting(),)

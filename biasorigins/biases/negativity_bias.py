@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -136,10 +135,6 @@ class NegativityBias(RatioScaleBias):
     def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
         # The disadvantages weigh more, whatever they are (the advantages, if opposite).
         return option(options, "The advantages weigh more" if opposite else "The disadvantages weigh more")
-
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # The disadvantages weigh more, whichever contents they are.
-        return {"control": int(rng.integers(0, 3)), "treatment": int(rng.integers(0, 3))}
 
 
 BIASES = (NegativityBias(),)

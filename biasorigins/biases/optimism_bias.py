@@ -118,12 +118,5 @@ class OptimismBias(RatioScaleBias):
         bad = re.search(r"\b(?:attack|loses|sued|out of business|fined|safety problem)\b", situation) is not None
         return option(options, "10%" if bad != opposite else "50%")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        if case.values["event_kind"] == "positive":
-            control = int(rng.integers(1, 5))
-            return {"control": control, "treatment": control + 2 + int(rng.integers(0, 3))}
-        control = int(rng.integers(4, 9))
-        return {"control": control, "treatment": control - 2 - int(rng.integers(0, 3))}
-
 
 BIASES = (OptimismBias(),)

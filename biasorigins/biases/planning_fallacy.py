@@ -147,14 +147,5 @@ class PlanningFallacy(RatioScaleBias):
             return nearest(options, 50 + (2 if more else -2) * points)
         return option(options, "50%")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Optimistic updating: bad news is discounted, good news is taken up and then some.
-        steps = int(case.values["record_steps"])
-        if case.values["direction"] == "over":
-            control = int(rng.integers(1, 5))
-            return {"control": control, "treatment": max(0, control - int(rng.integers(0, 2)))}
-        control = int(rng.integers(5, 9))
-        return {"control": control, "treatment": max(0, control - steps - 2 - int(rng.integers(0, 2)))}
-
 
 BIASES = (PlanningFallacy(),)

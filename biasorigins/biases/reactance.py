@@ -154,9 +154,5 @@ class Reactance(RatioScaleBias):
             return nearest(options, share - 10)
         return nearest(options, 0 if opposite else share + 10)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(1, 5))
-        return {"control": control, "treatment": control + 1 + int(rng.integers(0, 3))}
-
 
 BIASES = (Reactance(),)

@@ -132,9 +132,5 @@ class RiskCompensation(RatioScaleBias):
             return option(options, "30%")
         return option(options, "10%" if opposite else "60%")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(1, 6))
-        return {"control": control, "treatment": control + 1 + int(rng.integers(0, 3))}
-
 
 BIASES = (RiskCompensation(),)

@@ -127,9 +127,5 @@ class SelfServingBias(RatioScaleBias):
         succeeded = re.search(r"\byou succeeded\b", body(text), re.IGNORECASE) is not None
         return option(options, "To a large extent" if succeeded != opposite else "To a small extent")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        treatment = int(rng.integers(0, 3))
-        return {"control": min(6, treatment + 2 + int(rng.integers(0, 2))), "treatment": treatment}
-
 
 BIASES = (SelfServingBias(),)

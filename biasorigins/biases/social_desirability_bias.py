@@ -131,11 +131,5 @@ class SocialDesirabilityBias(RatioScaleBias):
                                    statement.group(1), re.IGNORECASE) is not None
         return option(options, "Very false of me" if admits_failing != opposite else "Very true of me")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(2, 5))
-        shift = 2 + int(rng.integers(0, 2))
-        towards_true = bool(case.values["desirable_true"])
-        return {"control": control, "treatment": max(0, control - shift) if towards_true else min(6, control + shift)}
-
 
 BIASES = (SocialDesirabilityBias(),)

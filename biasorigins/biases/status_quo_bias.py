@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,10 +134,6 @@ class StatusQuoBias(RatioScaleBias):
         if opposite:
             return option(options, "Switching to the alternative is better")
         return option(options, "Keeping the current approach is better")
-
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Keeps whatever is current, in both conditions.
-        return {"control": int(rng.integers(0, 3)), "treatment": int(rng.integers(0, 3))}
 
 
 BIASES = (StatusQuoBias(),)

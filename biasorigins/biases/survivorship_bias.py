@@ -129,9 +129,5 @@ class SurvivorshipBias(RatioScaleBias):
             return option(options, "Neither important nor unimportant")
         return option(options, "Unimportant" if opposite else "Very important")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        treatment = int(rng.integers(0, 3))
-        return {"control": min(6, treatment + 2 + int(rng.integers(0, 2))), "treatment": treatment}
-
 
 BIASES = (SurvivorshipBias(),)

@@ -7,9 +7,6 @@
   :meth:`~biasorigins.Bias.biased_option`; what no bias decides, it answers at random.
 - :class:`FirstDescribedResponder` takes whichever alternative the situation describes first
   (an order preference: a sound test keeps it at ~0).
-- :class:`BiasedResponder` answers from the cases' stored values instead (each bias's
-  :meth:`~biasorigins.Bias.biased_answers`); it reads what the scorer reads, so it cannot
-  show that a test is valid.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ import numpy as np
 
 from biasorigins.bias import Bias
 from biasorigins.biases._reading import body
-from biasorigins.records import Prompt, Response, TestCase
+from biasorigins.records import Prompt, Response
 from biasorigins.seeding import seed_sequence
 
 
@@ -148,41 +145,3 @@ class FirstDescribedResponder(TextResponder):
         only_first = [shown for shown in prompt.options
                       if first in shown and not any(other in shown for other in named if other != first)]
         return min(only_first, key=len) if only_first else None
-
-
-class BiasedResponder:
-    """Answers the cases of ``biases`` with their synthetic biased answers, the rest at random.
-
-    Parameters
-    ----------
-    cases
-        The test cases the prompts come from (e.g. ``suite.cases()``).
-    biases
-        The biases this responder exhibits.
-    """
-
-    def __init__(self, cases: Iterable[TestCase], biases: Iterable[Bias], *, seed: int = 0) -> None:
-        self.seed = seed
-        self.biases = {bias.info.slug: bias for bias in biases}
-        self.name = "biased:" + "+".join(sorted(self.biases))
-        self._cases = {case.id: case for case in cases}
-        self._random = RandomResponder(seed)
-
-    @property
-    def fingerprint(self) -> str:
-        return f"biased-responder-{self.name}-{self.seed}"
-
-    def _answers(self, case: TestCase) -> dict[str, int]:
-        rng = np.random.default_rng(seed_sequence(self.seed, "biased-responder", case.id))
-        return self.biases[case.bias].biased_answers(case, rng)
-
-    def decide(self, prompts: Sequence[Prompt]) -> list[Response]:
-        out = []
-        for prompt in prompts:
-            case = self._cases.get(prompt.case_id)
-            if case is None or case.bias not in self.biases:
-                out.extend(self._random.decide([prompt]))
-                continue
-            position = self._answers(case)[prompt.condition]
-            out.append(Response(choice=prompt.display_order.index(position)))
-        return out

@@ -25,8 +25,29 @@ def suite_for(slug: str) -> BiasSuite:
     return conformance_suite(registered_biases()[slug].bias, cases=CASES)
 
 
-@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__.removeprefix("check_"))
-@pytest.mark.parametrize("slug", SLUGS)
+_PLANNING_FALLACY_INSENSITIVE = (
+    "insensitive metric: a plan of 50% that ignores overrun records and takes underrun records up twice "
+    "scores only +0.24 (the opposite tendency -0.24); the ratio score divides the missing update by the "
+    "distance to the scale's end, and underrun cases are pressed against 0%"
+)
+#: Known failures, each a finding about the test itself (strict: a fix makes them fail until removed here).
+KNOWN_FAILURES = {
+    ("planning-fallacy", "check_biased_text_responder"): _PLANNING_FALLACY_INSENSITIVE,
+    ("planning-fallacy", "check_opposite_text_responder"): _PLANNING_FALLACY_INSENSITIVE,
+}
+
+
+def _cases() -> list[object]:
+    params = []
+    for slug in SLUGS:
+        for check in CHECKS:
+            reason = KNOWN_FAILURES.get((slug, check.__name__))
+            marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)] if reason else []
+            params.append(pytest.param(slug, check, marks=marks, id=f"{slug}-{check.__name__.removeprefix('check_')}"))
+    return params
+
+
+@pytest.mark.parametrize(("slug", "check"), _cases())
 def test_conformance(slug: str, check) -> None:
     check(suite_for(slug))
 

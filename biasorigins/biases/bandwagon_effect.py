@@ -156,7 +156,7 @@ class BandwagonEffect(RatioScaleBias):
 
     def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
         # Sides with the opinion that most of the others back (or, if opposite, with the minority).
-        majority = re.search(r"\bmost\b[^.]*?\bopinion ([AB])\b", body(text))
+        majority = re.search(r"\b[Mm]ost\b[^.]*?\bopinion ([AB])\b", body(text))
         if majority is None:
             return None
         label = majority.group(1) if not opposite else "B" if majority.group(1) == "A" else "A"

@@ -45,7 +45,7 @@ SUPPORTS: tuple[str, ...] = (
 # (human author, AI author): the same role and standing, only a person or an AI system fills it.
 AUTHORS: tuple[tuple[str, str], ...] = (
     ("a writer who covers your industry", "an AI system that covers your industry"),
-    ("a business columnist who writes for the publication every week", "an AI columnist that writes for the publication every week"),
+    ("a business columnist who writes for the publication every week", "an AI business columnist that writes for the publication every week"),
     ("a researcher at a business school", "an AI research system at a business school"),
     ("an analyst at a research firm", "an AI analyst at a research firm"),
     ("a freelance writer", "a freelance AI writing tool"),

@@ -103,3 +103,22 @@ def test_golden_scores_equal_malbergs_formula_in_distances_from_the_sure_end(sur
     case = case.model_copy(update={"values": {**case.values, "sure_first_in_control": sure_first, "k": -1 if sure_first else 1}})
     assert bias.score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-6)
     assert bias.configured(paper_compatible=True).score(case, {"control": c, "treatment": t}) == pytest.approx(expected, abs=1e-6)
+
+
+class SureDescribedFirst(LossAversion):
+    """Mutation: the sure plan is always described first (the order confound of the former design)."""
+
+    def generate(self, scenario, rng, index):
+        content = super().generate(scenario, rng, index)
+        conditions = {}
+        for name, cond in content.conditions.items():
+            intro, first, second, closing = cond.situation
+            if "for certain" not in first:
+                first, second = second, first
+            conditions[name] = cond.model_copy(update={"situation": (intro, first, second, closing)})
+        return content.model_copy(update={"conditions": conditions})
+
+
+def test_the_first_described_check_catches_an_order_confound():
+    mutated = BiasSuite([SureDescribedFirst()], cases=CASES, seed=1)
+    assert _mean(mutated, PlanReader("first-described", _first_described)) > 0.9

@@ -90,9 +90,24 @@ class Bias(ABC):
         Return ``None`` when the answers present are not enough to score the case.
         """
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        """Answers of a synthetic responder that has exactly this bias (for property tests)."""
-        raise NotImplementedError(f"bias {self.info.slug!r} defines no synthetic biased responder")
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        """The displayed option a person with this bias picks, reading only the rendered prompt.
+
+        ``text`` is the prompt text a model reads (``Prompt.text``), ``options`` the displayed option
+        texts in displayed order (``Prompt.options``). Returns one of ``options``; ``opposite=True``
+        gives the choice of a person with the opposite tendency. ``None``: no preference in this
+        prompt (the responder then answers at random).
+
+        Write it from the text alone (find the anchor number, the frame words, the option that
+        keeps the current plan, ...), never from ``case.values``, ``ratio_parameters`` or
+        :meth:`score`: the shared conformance checks drive text-reading responders with it, so a
+        scale whose text runs the wrong way, a label inside a situation or an order confound
+        fails them (see :mod:`biasorigins.testing.conformance`).
+        """
+        raise NotImplementedError(
+            f"bias {self.info.slug!r} does not say which displayed option a biased person picks; "
+            "implement biased_option(text, options, *, opposite=False)"
+        )
 
     def counterbalance_stratum(self, case: TestCase) -> str:
         """Cases with equal strata are display-reversed in exactly balanced numbers.

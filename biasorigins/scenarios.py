@@ -18,13 +18,14 @@ import functools
 import json
 import re
 from importlib import resources
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from biasorigins.errors import ConfigError, DataFormatError
 
-__all__ = ["Scenario", "derive_scenario_id", "get_scenario", "load_scenarios", "with_article"]
+__all__ = ["Scenario", "coverage_order", "derive_scenario_id", "get_scenario", "load_scenarios", "with_article"]
 
 SCENARIO_FILE = "scenarios.jsonl"
 PHRASE_FIELDS = ("industry", "position", "organization", "decision", "project", "product", "metric", "team")
@@ -238,6 +239,24 @@ def _parse_scenario_line(line: str, source: str, line_number: int) -> Scenario:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "<record>"
         raise DataFormatError(f"{where}, field '{field}': {first['msg']}") from error
+
+
+def coverage_order(scenarios: Sequence[Scenario]) -> tuple[Scenario, ...]:
+    """The scenarios in the order a suite's cases take them: industries in turn, positions spread.
+
+    Round ``r`` takes the ``r``-th remaining scenario of every industry (industries in order of
+    first appearance), and industry ``i`` starts at its ``i``-th scenario (wrapping), so the first
+    cases reach as many industries as there are cases and different positions within them. Any
+    prefix of the order covers the industries as evenly as possible (counts differ by at most one
+    while industries have scenarios left). A fixed permutation of the bank: it depends on the bank
+    alone, never on the number of cases.
+    """
+    groups: dict[str, list[Scenario]] = {}
+    for scenario in scenarios:
+        groups.setdefault(scenario.industry, []).append(scenario)
+    rotated = [group[i % len(group):] + group[: i % len(group)] for i, group in enumerate(groups.values())]
+    rounds = max((len(group) for group in rotated), default=0)
+    return tuple(group[r] for r in range(rounds) for group in rotated if r < len(group))
 
 
 @functools.cache

@@ -20,6 +20,7 @@ from biasorigins.errors import ConfigError, PluginError
 from biasorigins.metrics import ScoreSummary
 from biasorigins.records import Decision, Prompt, TestCase, decide
 from biasorigins.rendering import LabelStyle, render_prompt
+from biasorigins.scenarios import coverage_order
 from biasorigins.seeding import counterbalance_rng
 from biasorigins.store import DecisionStore
 from biasorigins.tables import write_table_set
@@ -112,8 +113,10 @@ class BiasSuite:
         ``"all"``, a preset name (see :func:`biasorigins.presets.preset_names`), a bias
         name, :class:`Bias` objects (no packaging needed) or a list mixing names and objects.
     cases
-        Number of test cases per bias. Case ``j`` uses scenario ``j % len(scenarios)``
-        and instance index ``j // len(scenarios)``.
+        Number of test cases per bias. Case ``j`` uses scenario ``j % len(scenarios)`` of
+        the bank in :func:`~biasorigins.scenarios.coverage_order` (industries in turn, so
+        any number of cases spreads over the industries) and instance index
+        ``j // len(scenarios)``.
     seed
         Master seed; the same seed gives byte-identical test cases.
     scenarios
@@ -157,6 +160,7 @@ class BiasSuite:
         if not scenarios:
             raise ConfigError("the scenario bank is empty")
         self.scenarios = tuple(scenarios)
+        self._scenario_order = coverage_order(self.scenarios)
         self._cases: dict[str, list[TestCase]] = {}
         self.errors: list[SuiteError] = []
 
@@ -206,8 +210,8 @@ class BiasSuite:
             generated = []
             ranks: dict[str, int] = {}
             for number in range(self.n_cases):
-                scenario = self.scenarios[number % len(self.scenarios)]
-                case = bias.make_case(scenario, number // len(self.scenarios), self.seed)
+                scenario = self._scenario_order[number % len(self._scenario_order)]
+                case = bias.make_case(scenario, number // len(self._scenario_order), self.seed)
                 if self.counterbalance == "reverse":
                     stratum = bias.counterbalance_stratum(case)
                     rank = ranks[stratum] = ranks.get(stratum, -1) + 1

@@ -46,13 +46,13 @@ print("labels:", prompts[1].labels)
 # ## 4. Runners
 # A runner turns prompts into responses. Synthetic responders need no model and are how bias
 # plugins are tested: a responder that always picks the first displayed option scores ~0 thanks to
-# counterbalancing.
+# counterbalancing; one that reads each prompt as a person with the biases would scores > 0.
 
 # %%
-from biasorigins.testing.responders import BiasedResponder, FirstOptionResponder
+from biasorigins.testing.responders import FirstOptionResponder, TextResponder
 
 print(suite.run(FirstOptionResponder()))
-print(suite.run(BiasedResponder(suite.cases(), suite.biases)))
+print(suite.run(TextResponder(suite.biases)))
 
 # %% [markdown]
 # ## 5. A real transformers model: choice by likelihood

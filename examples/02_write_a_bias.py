@@ -1,6 +1,6 @@
 """Walk-through 2: write a new bias test in a notebook, check it, and use it in a suite.
 
-A bias is an object with metadata, ``generate`` and ``score`` (plus ``biased_answers`` for tests).
+A bias is an object with metadata, ``generate``, ``score`` and ``biased_option`` (for the checks).
 No packaging is needed to use it: pass the object to ``BiasSuite``. To ship it as a package that
 biasorigins discovers by itself, see docs/writing-a-plugin.md and examples/plugin_package/.
 Runs offline in about ten seconds.
@@ -15,7 +15,7 @@ Runs offline in about ten seconds.
 # under ambiguity is the bias.
 
 # %%
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -82,9 +82,11 @@ class AmbiguityAversion(bo.Bias):
             return None
         return bo.ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=case.values["k"])
 
-    def biased_answers(self, case: bo.TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(4, 9))               # 40% ... 80% when the chance is known
-        return {"control": control, "treatment": control - 2 - int(rng.integers(0, 2))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Read like a person: is the chance stated exactly, or only as a range?
+        if "somewhere between" not in text:
+            return "50%"
+        return "100%" if opposite else "20%"            # an ambiguity seeker commits more, not less
 
 
 # %% [markdown]
@@ -111,9 +113,10 @@ assert bias.score(case, {"control": 4}) is None                              # u
 # %% [markdown]
 # ## 4. The shared conformance checks
 # The same checks every built-in and packaged bias passes: determinism, JSON round trip, 1000
-# distinct prompts, score range, conditions that differ only in the manipulation, and synthetic
-# responders (random ~0, first-option ~0, biased > 0.3). Each raises AssertionError saying what
-# is wrong.
+# distinct prompts, score range, conditions that differ only in the manipulation, no answer label
+# ("Option B") inside the texts, and synthetic responders (random ~0, first-option ~0, and two that
+# read each prompt's text through `biased_option`: biased > 0.3, opposite < -0.3). Each raises
+# AssertionError saying what is wrong, for which case and condition.
 
 # %%
 from biasorigins.testing.conformance import CHECKS, check_bias
@@ -125,10 +128,10 @@ print("passes", len(CHECKS), "conformance checks:", ", ".join(check.__name__ for
 # ## 5. Use it beside the built-in biases
 
 # %%
-from biasorigins.testing.responders import BiasedResponder
+from biasorigins.testing.responders import TextResponder
 
 mixed = bo.BiasSuite([bias, "framing-effect", "Anchoring"], cases=50, seed=0)
-result = mixed.run(BiasedResponder(mixed.cases(), [bias]))
+result = mixed.run(TextResponder([bias]))
 print(result)   # biased on ambiguity aversion only: the other two score ~0
 assert result.summary.set_index("bias").loc["ambiguity-aversion", "mean"] > 0.3
 

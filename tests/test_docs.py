@@ -240,7 +240,7 @@ def _run_example(name: str, tmp_path: Path, *args: str) -> str:
 
 def test_example_write_a_bias(tmp_path: Path) -> None:
     out = _run_example("02_write_a_bias.py", tmp_path)
-    assert "passes 9 conformance checks" in out and "Ambiguity Aversion" in out
+    assert "passes 11 conformance checks" in out and "Ambiguity Aversion" in out
 
 
 def test_example_crosstuning_on_a_simulated_study(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from biasorigins import plugins
 from biasorigins.suite import BiasSuite
-from biasorigins.testing.responders import BiasedResponder, FirstOptionResponder
+from biasorigins.testing.responders import FirstOptionResponder, TextResponder
 
 PACKAGE = Path(__file__).resolve().parents[1] / "examples" / "plugin_package"
 SLUG = "sunk-cost-in-hiring"
@@ -80,7 +80,7 @@ def test_the_suite_discovers_the_installed_bias(plugin_on_path) -> None:
 
 def test_the_installed_bias_runs_beside_a_builtin(plugin_on_path) -> None:
     suite = BiasSuite(["sunk cost in hiring", "anchoring"], cases=60, seed=0)
-    biased = suite.run(BiasedResponder(suite.cases(), [suite.bias(SLUG)]))
+    biased = suite.run(TextResponder([suite.bias(SLUG)]), progress=False)
     means = biased.summary.set_index("bias")["mean"]
     assert means[SLUG] > 0.3
     assert not biased.errors

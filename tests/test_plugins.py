@@ -11,7 +11,7 @@ import biasorigins
 from biasorigins import plugins
 from biasorigins.errors import PluginError, UnknownBiasError
 from biasorigins.suite import BiasSuite
-from biasorigins.testing.responders import BiasedResponder
+from biasorigins.testing.responders import TextResponder
 
 PLUGIN_MODULE = '''
 from collections.abc import Mapping
@@ -44,8 +44,9 @@ class DecoyMeeting(Bias):
             return None
         return ratio_scale_score(answers["control"], answers["treatment"], n_c=7, k=-1)
 
-    def biased_answers(self, case, rng):
-        return {{"control": 1, "treatment": 5}}
+    def biased_option(self, text, options, *, opposite=False):
+        rival_says_no = "a rival says no" in text.lower()
+        return "No" if rival_says_no != opposite else "Yes"
 
 
 @hookimpl
@@ -97,7 +98,7 @@ def test_third_party_distribution_is_discovered_and_runs(installed) -> None:
     assert entry.plugin == "biasorigins_meeting"
     assert entry.distribution == "biasorigins-meeting 0.1.0"
     suite = BiasSuite(["meeting pressure", "anchoring"], cases=40)
-    result = suite.run(BiasedResponder(suite.cases(), [suite.bias("meeting-pressure")]))
+    result = suite.run(TextResponder([suite.bias("meeting-pressure")]))
     assert result.summary.set_index("bias").loc["meeting-pressure", "mean"] > 0.3
 
 

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from biasorigins import BiasSuite
 from biasorigins.errors import ConfigError, DataFormatError
 from biasorigins.scenarios import (
     PHRASE_FIELDS,
     Scenario,
     _read_scenario_file,
+    coverage_order,
     derive_scenario_id,
     get_scenario,
     load_scenarios,
@@ -257,3 +259,53 @@ def test_with_article(phrase, expected):
 def test_with_article_rejects_empty_phrase():
     with pytest.raises(ConfigError):
         with_article("   ")
+
+
+# -- the order in which a suite's cases take the scenarios ---------------------------------
+def _best_industry_count(n: int, bank) -> int:
+    return min(n, len({s.industry for s in bank}))
+
+
+@pytest.mark.parametrize("n", [8, 20, 50])
+def test_cases_cover_as_many_industries_as_possible(n):
+    bank = load_scenarios()
+    cases = BiasSuite(["anchoring"], cases=n, seed=3).cases()
+    industries = [get_scenario(case.scenario_id).industry for case in cases]
+    assert len(set(industries)) == _best_industry_count(n, bank)
+    counts = Counter(industries)
+    assert max(counts.values()) - min(counts.values()) <= 1  # as even as possible
+    assert len({case.scenario_id for case in cases}) == n  # no scenario repeats before the bank is used up
+    assert len({s.industry for s in bank[:n]}) < _best_industry_count(n, bank)  # the bank's own order would fail
+
+
+def test_coverage_order_spreads_positions_and_is_a_permutation():
+    bank = load_scenarios()
+    order = coverage_order(bank)
+    assert sorted(s.id for s in order) == sorted(s.id for s in bank)
+    slot = {s.id: i for group in _groups(bank).values() for i, s in enumerate(group)}
+    first_round = [slot[s.id] for s in order[:25]]
+    assert max(Counter(first_round).values()) <= 4  # 25 cases over 8 position slots, not all the first
+
+
+def test_coverage_order_of_an_unbalanced_bank():
+    bank = load_scenarios()
+    uneven = bank[:3] + bank[8:9] + bank[16:20]  # industries with 3, 1 and 4 scenarios
+    order = coverage_order(uneven)
+    assert sorted(s.id for s in order) == sorted(s.id for s in uneven)
+    assert len({s.industry for s in order[:3]}) == 3
+    assert coverage_order([]) == ()
+
+
+def test_case_scenarios_are_prefix_stable_and_recorded():
+    short = BiasSuite(["anchoring"], cases=30, seed=0).cases()
+    long = BiasSuite(["anchoring"], cases=230, seed=0).cases()
+    assert [c.scenario_id for c in short] == [c.scenario_id for c in long[:30]]
+    assert [c.index for c in long] == [0] * 200 + [1] * 30  # one pass over the bank per instance index
+    assert [c.scenario_id for c in long[200:]] == [c.scenario_id for c in long[:30]]
+
+
+def _groups(bank):
+    groups: dict[str, list] = {}
+    for s in bank:
+        groups.setdefault(s.industry, []).append(s)
+    return groups

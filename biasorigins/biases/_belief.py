@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 
 from biasorigins.bias import BiasInfo, CaseContent, pick
 from biasorigins.biases._proportions import DifferenceOfProportionsBias, shown_first
-from biasorigins.biases._syllogisms import WORLD, Form, nonsense_terms, real_terms, render_statement
+from biasorigins.biases._reading import body, option
+from biasorigins.biases._syllogisms import WORLD, Form, nonsense_terms, real_terms, relation, render_statement, statement_true
+from biasorigins.metrics import ScoreSummary, summarize
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 
@@ -15,15 +21,15 @@ PREMISE_ORDERS = ("major-first", "minor-first")
 SCALE = AnswerScale(options=("Valid", "Invalid"))
 ACCEPT, REJECT = 0, 1
 
-# Each variant: intro line, the prefixes of premise 1, premise 2 and conclusion, and the question.
+# Each variant: intro line (every one asks to take the premises as true), the prefixes of premise 1, premise 2 and conclusion, and the question.
 _VARIANTS: dict[str, dict] = {
     "argument": {
-        "intro": "Here is an argument with two premises and a conclusion.",
+        "intro": "Here is an argument with two premises and a conclusion. Assume that both premises are true.",
         "lines": ("Premise 1: {first}.", "Premise 2: {second}.", "Conclusion: {conclusion}."),
         "question": "Is the argument logically valid or invalid?",
     },
     "statements": {
-        "intro": "Read the two statements and the conclusion someone drew from them.",
+        "intro": "Read the two statements, taking both as true, and the conclusion someone drew from them.",
         "lines": ("First statement: {first}.", "Second statement: {second}.", "Conclusion drawn: {conclusion}."),
         "question": "Judge only the reasoning: is it valid, so that the conclusion must be true whenever both "
         "statements are true, or invalid?",
@@ -34,12 +40,12 @@ _VARIANTS: dict[str, dict] = {
         "question": "Given only these two statements, is the conclusion logically valid or invalid?",
     },
     "exercise": {
-        "intro": "A student wrote the following argument in a logic exercise.",
+        "intro": "A student wrote the following argument in a logic exercise; its premises are to be taken as true.",
         "lines": ("{first}.", "{second}.", "Therefore, {conclusion_lower}."),
         "question": "Is the student's argument valid or invalid?",
     },
     "puzzle": {
-        "intro": "Logic puzzle.",
+        "intro": "Logic puzzle. Take both facts as true, whether or not they hold in the real world.",
         "lines": ("Fact 1: {first}.", "Fact 2: {second}.", "Claim: {conclusion}."),
         "question": "Does the claim follow logically from the two facts (valid) or not (invalid)?",
     },
@@ -63,8 +69,11 @@ class BeliefBias(DifferenceOfProportionsBias):
       an invalid argument is accepted because its conclusion is true in the world.
 
     The other real-world condition (valid-believable, invalid-unbelievable) is asked too but
-    not scored, as in the original; with both plugins the full 2x2 design (validity x
-    believability) is available in the decision table, e.g. for the standard belief index.
+    not scored, as in the original. :meth:`belief_index` reports the within-content index
+    from a result table: acceptance of the believable minus the unbelievable real-world
+    version of each case (same form, same world terms), which compares contents of equal
+    familiarity; with both plugins the full 2x2 design (validity x believability) is in the
+    decision table.
     Undecided answers: see :data:`~biasorigins.biases._proportions.UNDECIDED_RULE` (the
     original excluded them here too). ``paper_compatible`` changes nothing.
     """
@@ -130,6 +139,29 @@ class BeliefBias(DifferenceOfProportionsBias):
             "valid_shown": "first" if shown_first(case, "nonsense", ACCEPT) else "second",
         }
 
+    def belief_index(self, table: pd.DataFrame, *, seed: int = 0) -> ScoreSummary:
+        """Within-content belief index of this bias's cases in a result table (``SuiteResult.table``).
+
+        Per case: accepted(believable) - accepted(unbelievable), both with real-world terms in the
+        same logical form; cases without a valid answer to both are left out. Positive: believable
+        conclusions are accepted more often than unbelievable ones of the same form.
+        """
+        rows = table[(table["bias"] == self.info.slug) & table["valid"]]
+        choices = rows.pivot_table(index="case_id", columns="condition", values="choice", aggfunc="first")
+        scores = [
+            float(row["believable"] == ACCEPT) - float(row["unbelievable"] == ACCEPT)
+            if pd.notna(row.get("believable")) and pd.notna(row.get("unbelievable")) else None
+            for _, row in choices.reindex(columns=["believable", "unbelievable"]).iterrows()
+        ]
+        return summarize(scores, seed=seed)
+
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Judges by whether the conclusion is true in the world; no belief about nonsense words, so no lean.
+        believable = conclusion_believable(body(text))
+        if believable is None:
+            return None
+        return option(options, "Valid" if believable != opposite else "Invalid")
+
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Real content: accepts believable and rejects unbelievable conclusions whatever the logic.
         # Nonsense content: no beliefs to lean on, so mostly the logically correct answer.
@@ -151,6 +183,7 @@ def belief_info(valid: bool) -> BiasInfo:
         title=f"Belief Bias ({kind} syllogisms)",
         definition="Judgements of logical validity are swayed by whether the conclusion is believable.",
         citation="Evans, Barston & Pollard (1983); Dasgupta et al. (2022); test design after Itzhak et al. (2024)",
+        version=2,
         design="difference of proportions",
         expected_direction=(
             "valid arguments with an unbelievable conclusion are accepted less often than the same forms with "
@@ -161,7 +194,29 @@ def belief_info(valid: bool) -> BiasInfo:
         conditions=CONDITIONS,
         confounds=(
             "real-world and nonsense content differ in more than believability (familiar words), as in the original "
-            "design; the unscored real-world condition allows a within-content comparison",
+            "design; belief_index compares believable and unbelievable real-world versions of the same form instead",
+            "a valid argument with a false conclusion must have a false premise, so rejecting it can also be a "
+            "judgement of soundness rather than validity; every frame asks to take the premises as true, but the "
+            "false premise cannot be removed"
+            if valid else
+            "an invalid argument with a true conclusion may be accepted because the conclusion is true rather than "
+            "because it follows; every frame asks to judge only whether it follows from the premises",
         ),
         aliases=(f"belief {kind}", f"belief bias {kind}"),
     )
+
+
+_STATEMENT = re.compile(r"\b(All|No|Some) ([a-z][a-z -]*?) are ([a-z][a-z -]*?)\.", re.IGNORECASE)
+
+
+def conclusion_believable(text: str) -> bool | None:
+    """Whether the last "All/No/Some X are Y." statement of ``text`` is true of the world; None if its
+    terms are not world knowledge (nonsense words)."""
+    statements = _STATEMENT.findall(text)
+    if not statements:
+        return None
+    mood, subject, predicate = statements[-1]
+    for entry in WORLD:
+        if subject in entry and predicate in entry:
+            return statement_true(mood.lower(), relation(entry.index(subject), entry.index(predicate)))  # type: ignore[arg-type]
+    return None

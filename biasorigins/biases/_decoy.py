@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -261,10 +263,17 @@ class DecoyEffect(DifferenceOfProportionsBias):
     def design_cell(self, case: TestCase) -> dict[str, str]:
         return {"decoy_type": str(case.values["decoy_type"]), "ordering": str(case.values["ordering"])}
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Drawn to whichever option the decoy makes look good; no lean without a decoy.
-        return {
-            "core": int(rng.integers(2)),
-            "target-decoy": TARGET if rng.random() < 0.9 else COMPETITOR,
-            "competitor-decoy": COMPETITOR if rng.random() < 0.9 else TARGET,
-        }
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Drawn to the brand that beats the third brand on both price and quality; the other brand if opposite.
+        offers = {}
+        for shown in options:
+            match = re.search(r"\$([\d,]+) per .*quality rating (\d+)", shown)
+            if match is None:
+                return None
+            offers[shown] = (int(match.group(1).replace(",", "")), int(match.group(2)))
+        beaten = [(a, b) for a in offers for b in offers if a != b and dominates(offers[a], offers[b])]
+        if len(options) != 3 or len(beaten) != 1:
+            return None
+        winner, loser = beaten[0]
+        return next(shown for shown in options if shown not in (winner, loser)) if opposite else winner
+

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, farthest, nearest
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, percent_scale, scenario_slots
@@ -96,10 +99,12 @@ class Anchoring(RatioScaleBias):
         x = case.values["anchor_position"]
         return dict(n_c=11, k=1, x1=x, x2=x)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(0, 11))
-        x = int(case.values["anchor_position"])
-        return {"control": control, "treatment": control + round(0.7 * (x - control))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Pulled towards the number someone mentioned ("more than 40%"); pushed away from it if opposite.
+        anchor = re.search(r"more than (\d+)%", body(text))
+        if anchor is None:
+            return None
+        return (farthest if opposite else nearest)(options, float(anchor.group(1)))
 
 
 BIASES = (Anchoring(),)

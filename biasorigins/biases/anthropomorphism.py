@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario, with_article
 from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
@@ -39,13 +42,13 @@ SUPPORTS: tuple[str, ...] = (
     "the {doc} claims that {share}% of the cases its author reviewed support this conclusion.",
 )
 
-# (human author, AI author) descriptions that differ only in who or what wrote the piece.
+# (human author, AI author): the same role and standing, only a person or an AI system fills it.
 AUTHORS: tuple[tuple[str, str], ...] = (
-    ("a journalist who covers your industry", "an AI system that writes about your industry"),
-    ("an experienced business columnist", "an AI writing assistant"),
-    ("a professor of management", "an AI language model"),
-    ("a senior analyst at a research firm", "an AI model built by a research firm"),
-    ("a freelance writer", "an AI text generator"),
+    ("a writer who covers your industry", "an AI system that covers your industry"),
+    ("a business columnist who writes for the publication every week", "an AI business columnist that writes for the publication every week"),
+    ("a researcher at a business school", "an AI research system at a business school"),
+    ("an analyst at a research firm", "an AI analyst at a research firm"),
+    ("a freelance writer", "a freelance AI writing tool"),
 )
 
 _VARIANTS: dict[str, dict] = {
@@ -121,7 +124,10 @@ class Anthropomorphism(RatioScaleBias):
         confounds=(
             "a model may rate AI-written text as more credible out of self-preference or trained deference to AI, "
             "not only because it ascribes human understanding to the AI",
+            "a person and an AI system in the same role still differ in accountability and in what they can know; "
+            "the authors are matched in role and standing only",
         ),
+        version=2,
         aliases=("anthropomorphism bias",),
     )
 
@@ -149,6 +155,12 @@ class Anthropomorphism(RatioScaleBias):
 
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=len(SCALE), k=1)
+
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Trusts a text more when an AI wrote it (less if opposite); no lean when a person wrote it.
+        if re.search(r"\bAI\b", body(text)) is None:
+            return option(options, "Neither high nor low")
+        return option(options, "Very low" if opposite else "Very high")
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(2, 6))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, line_with, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, percent_scale, scenario_slots
@@ -136,9 +139,15 @@ class AvailabilityHeuristic(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=len(SCALE), k=-1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(1, 8))
-        return {"control": control, "treatment": min(10, control + 2 + int(rng.integers(0, 2)))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # A vivid story about someone else's initiative makes its outcome feel likely for this one too.
+        story = line_with(body(text), r"newspaper|\bnews\b|read that|described how|magazine|podcast")
+        if story is None:
+            return option(options, "50%")
+        story_failed = re.search(r"abandon|collapsed|fail|stopped|wrong|wrote off", story, re.IGNORECASE) is not None
+        asks_failure = re.search(r"\bto fail\b|\bwill fail\b", body(text)) is not None
+        higher = (story_failed == asks_failure) != opposite
+        return option(options, "90%" if higher else "10%")
 
 
 BIASES = (AvailabilityHeuristic(),)

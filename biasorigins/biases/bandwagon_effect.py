@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
@@ -151,12 +154,13 @@ class BandwagonEffect(RatioScaleBias):
     def counterbalance_stratum(self, case: TestCase) -> str:
         return f"majority={case.values['majority']}"
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Sides with whichever label the majority backs, in both versions.
-        towards_majority = [int(rng.integers(0, 3)) for _ in range(2)]
-        if case.values["majority"] == "B":
-            towards_majority = [6 - p for p in towards_majority]
-        return {"control": towards_majority[0], "treatment": towards_majority[1]}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Sides with the opinion that most of the others back (or, if opposite, with the minority).
+        majority = re.search(r"\b[Mm]ost\b[^.]*?\bopinion ([AB])\b", body(text))
+        if majority is None:
+            return None
+        label = majority.group(1) if not opposite else "B" if majority.group(1) == "A" else "A"
+        return option(options, f"Support opinion {label}")
 
 
 BIASES = (BandwagonEffect(),)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -214,9 +216,12 @@ class CertaintyEffect(DifferenceOfProportionsBias):
             "target_shown": "first" if shown_first(case, "treatment", 1) else "second",
         }
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Takes the sure prize when there is one, otherwise mostly the better gamble.
-        return {"treatment": int(rng.random() < 0.85), "control": int(rng.random() < 0.2)}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Takes the prize that is certain (or, if opposite, the gamble); no lean between two gambles.
+        sure = [shown for shown in options if re.search(r"for certain|guaranteed|100% chance", shown)]
+        if len(sure) != 1:
+            return None
+        return next(shown for shown in options if shown != sure[0]) if opposite else sure[0]
 
 
 BIASES = (CertaintyEffect(),)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, option
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import capitalize, fill, scenario_slots
@@ -125,9 +128,11 @@ class ConfirmationBias(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=len(SCALE), k=1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(6, 11))
-        return {"control": control, "treatment": max(0, control - 2 - int(rng.integers(0, 3)))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Once the decision is made, arguments against it get little (or, if opposite, full) attention.
+        if not re.search(r"already decided", body(text)):
+            return option(options, "6 arguments")
+        return option(options, "10 arguments" if opposite else "2 arguments")
 
 
 BIASES = (ConfirmationBias(),)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
@@ -186,9 +189,15 @@ class Conservatism(RatioScaleBias):
         flip_key = "flip_treatment_paper_compatible" if self.paper_compatible else "flip_treatment"
         return dict(n_c=7, k=case.values["k"], flip_t=bool(case.values[flip_key]))
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Stays with the first conclusion: leans A in the control and B in the treatment.
-        return {"control": int(rng.integers(0, 3)), "treatment": 6 - int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Stays with the first conclusion (or, if opposite, swings fully to the alternative the new facts favour).
+        first = re.search(r"concluded that (.+?) is (?:the )?better", body(text))
+        if first is None:
+            return None
+        prior = first.group(1)
+        if not opposite:
+            return next(shown for shown in options if shown == f"{prior} is better")
+        return next(shown for shown in options if shown.endswith(" is much better") and not shown.startswith(prior))
 
 
 BIASES = (Conservatism(),)

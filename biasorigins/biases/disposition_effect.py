@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -156,9 +157,10 @@ class DispositionEffect(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=-1, flip_t=True)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Leans towards selling whichever asset gained, in both versions.
-        return {"control": int(rng.integers(0, 3)), "treatment": int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Sells the asset that gained and keeps the one that lost (or the reverse, if opposite).
+        ending = "that lost" if opposite else "that gained"
+        return next(shown for shown in options if shown.startswith("Very likely sell") and shown.endswith(ending))
 
 
 BIASES = (DispositionEffect(),)

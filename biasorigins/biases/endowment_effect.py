@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, option
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots
@@ -142,9 +145,11 @@ class EndowmentEffect(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=len(SCALE), k=1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Asks for more than the original price as owner, offers less as buyer.
-        return {"control": int(rng.integers(6, 10)), "treatment": int(rng.integers(2, 6))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # As owner asks for more than the original price, as buyer offers less (reversed if opposite).
+        selling = re.search(r"\b(?:lowest|minimum)\b", body(text)) is not None
+        high = selling != opposite
+        return option(options, "20% above the original price" if high else "20% below the original price")
 
 
 BIASES = (EndowmentEffect(),)

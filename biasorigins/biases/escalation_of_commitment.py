@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, option
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import capitalize, fill, scenario_slots
@@ -124,9 +127,10 @@ class EscalationOfCommitment(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=len(SCALE), k=1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(5, 10))
-        return {"control": control, "treatment": control - 2 - int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Puts more money into a struggling plan one chose oneself than into a predecessor's (reversed if opposite).
+        own = re.search(r"\byou decided to invest\b", body(text)) is not None
+        return option(options, "Increase it by 20%" if own != opposite else "Cut it by 40%")
 
 
 BIASES = (EscalationOfCommitment(),)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, line_with, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -101,9 +104,13 @@ class FramingEffect(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=-1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(0, 5))
-        return {"control": control, "treatment": min(6, control + 1 + int(rng.integers(0, 2)))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # A record stated as its failures sounds worse than the same record stated as its successes.
+        record = line_with(body(text), r"\d+%") or ""
+        failure_frame = re.search(r"\b(?:behind|without an?|still open|sent back|missed|failed|incomplete|dropped)\b", record) is not None
+        if opposite:
+            return option(options, "Good" if failure_frame else "Somewhat good")
+        return option(options, "Somewhat bad" if failure_frame else "Good")
 
 
 BIASES = (FramingEffect(),)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, line_with, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
@@ -208,12 +211,17 @@ class FundamentalAttributionError(RatioScaleBias):
         k = 1 if case.values["dispositional_is_a"] else -1
         return dict(n_c=len(SCALE), k=k)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Own act: leans situational; colleague's act: leans dispositional (0..6 = dispositional ... situational).
-        own, colleague = 4 + int(rng.integers(0, 3)), int(rng.integers(0, 3))
-        if not case.values["dispositional_is_a"]:
-            own, colleague = 6 - own, 6 - colleague
-        return {"control": own, "treatment": colleague}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Character explains a colleague's lapse, circumstances one's own (reversed if opposite).
+        # The reason stated in the present tense ("is careless", "does not check") is the trait.
+        reasons = {label: line_with(body(text), rf"^reason {label}:") or "" for label in "AB"}
+        trait = r"\b(?:are|is|do not|does not|have a|has a|like|likes)\b"
+        character = [label for label, reason in reasons.items() if re.search(trait, reason.split(":", 1)[-1])]
+        if len(character) != 1:
+            return None
+        circumstance = "B" if character[0] == "A" else "A"
+        colleague = re.search(r"a colleague of yours", body(text)) is not None
+        return option(options, f"Likely reason {character[0] if colleague != opposite else circumstance}")
 
 
 BIASES = (FundamentalAttributionError(),)

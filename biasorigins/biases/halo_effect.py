@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 PERCEPTIONS = ("positive", "negative")
 
-# Business purchases: (what is bought, short name, independent features; two are drawn per case).
+# Business purchases: (what is bought, short name, features; two are drawn per case). The features
+# of one purchase have no causal link (no "energy efficiency" beside "running costs", no "battery
+# life" beside "screen quality"): looks, one function, and the supplier's service.
 PURCHASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("new laptops for your {team}", "laptops", ("battery life", "screen quality", "keyboard comfort", "after-sales support", "build quality")),
-    ("new office chairs for your {team}", "chairs", ("look", "comfort over a long working day", "durability", "ease of adjustment", "delivery and assembly service")),
-    ("a video-conferencing system for the meeting rooms", "video-conferencing system", ("sound quality", "picture quality", "ease of setup", "reliability", "customer support")),
-    ("project-management software for your {team}", "project-management software", ("user interface", "reliability", "speed", "data security", "customer support")),
-    ("a set of company cars", "company cars", ("fuel economy", "comfort", "safety equipment", "reliability", "service network")),
-    ("a customer-relationship management system", "customer-relationship management system", ("ease of use", "reporting features", "data security", "integration with other tools", "customer support")),
-    ("multifunction printers for the offices", "printers", ("print quality", "energy efficiency", "reliability", "ease of use", "running costs")),
-    ("a cloud storage service for company files", "cloud storage service", ("upload speed", "security", "reliability", "user interface", "customer support")),
-    ("smartphones for your field staff", "smartphones", ("camera quality", "battery life", "durability", "screen quality", "software updates")),
+    ("new laptops for your {team}", "laptops", ("look", "keyboard comfort", "after-sales support")),
+    ("new office chairs for your {team}", "chairs", ("look", "ease of adjustment", "delivery and assembly service")),
+    ("a video-conferencing system for the meeting rooms", "video-conferencing system", ("look", "sound quality", "customer support")),
+    ("project-management software for your {team}", "project-management software", ("user interface", "data security", "customer support")),
+    ("a set of company cars", "company cars", ("look", "fuel economy", "service network")),
+    ("a customer-relationship management system", "customer-relationship management system", ("reporting features", "data security", "customer support")),
+    ("multifunction printers for the offices", "printers", ("look", "print quality", "delivery and installation service")),
+    ("a cloud storage service for company files", "cloud storage service", ("user interface", "security", "customer support")),
+    ("smartphones for your field staff", "smartphones", ("look", "camera quality", "customer support")),
 )
 
 BRANDS: tuple[str, ...] = ("Novatek", "Brandel", "Corvia", "Zentro", "Altima", "Quorra", "Velmont", "Ostrel", "Pyxis", "Lunaris")
@@ -83,6 +88,10 @@ _VARIANTS: dict[str, dict] = {
     },
 }
 
+# The cue words of every variant, as they appear in a rendered treatment.
+_POSITIVE_CUE = re.compile(r"very positively|as excellent|as outstanding|is first-rate|superb", re.IGNORECASE)
+_NEGATIVE_CUE = re.compile(r"very negatively|as very poor|as dreadful|is awful|terrible", re.IGNORECASE)
+
 SCALE = seven_point("Very good", "Good", "Somewhat good", "Neither good nor bad", "Somewhat bad", "Bad", "Very bad")
 
 
@@ -105,6 +114,7 @@ class HaloEffect(RatioScaleBias):
             "features of one product are rarely fully independent: good reviews of one feature are weak evidence of "
             "good engineering overall, so some spill-over can be rational",
         ),
+        version=2,
         aliases=("halo", "halo error"),
     )
 
@@ -146,6 +156,15 @@ class HaloEffect(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         k = 1 if case.values["perception"] == "positive" else -1
         return dict(n_c=len(SCALE), k=k)
+
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Praise of one feature makes the other look very good, criticism very bad; no cue, no lean.
+        situation = body(text)
+        praised, criticised = _POSITIVE_CUE.search(situation), _NEGATIVE_CUE.search(situation)
+        if praised is None and criticised is None:
+            return option(options, "Neither good nor bad")
+        good = (praised is not None) != opposite
+        return option(options, "Very good" if good else "Very bad")
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         shift = 1 + int(rng.integers(0, 2))

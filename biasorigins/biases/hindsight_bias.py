@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, farthest, nearest
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import capitalize, fill, scenario_slots
@@ -157,10 +160,13 @@ class HindsightBias(RatioScaleBias):
         x = case.values["true_position"]
         return dict(n_c=len(SCALE), k=1, x1=x, x2=x)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(0, 11))
-        x = int(case.values["true_position"])
-        return {"control": control, "treatment": control + round(0.7 * (x - control))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Knowing the outcome, one expects others to have guessed it (or, if opposite, to have been far off).
+        known = re.search(r"\b(rose|fell) by (\d+)%|stayed exactly the same", body(text))
+        if known is None:
+            return None
+        change = 0.0 if known.group(1) is None else float(known.group(2)) * (1 if known.group(1) == "rose" else -1)
+        return (farthest if opposite else nearest)(options, change)
 
 
 BIASES = (HindsightBias(),)

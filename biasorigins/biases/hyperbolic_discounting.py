@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, option
 from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -27,13 +30,13 @@ _VARIANTS: dict[str, dict] = {
         "question": "Which payment scheme do you choose?",
     },
     "customer-settlement": {
-        "noun": "option",
+        "noun": "arrangement",
         "before": (
             "as the {position} at {a_organization}, you are settling a dispute with a customer over a cancelled order.",
             "the customer proposes two ways of paying compensation:",
         ),
         "after": "a bank guarantees either payment, so there is no risk of default.",
-        "question": "Which option do you accept?",
+        "question": "Which arrangement do you accept?",
     },
     "insurance-claim": {
         "noun": "offer",
@@ -63,6 +66,10 @@ _VARIANTS: dict[str, dict] = {
         "question": "Which bonus scheme do you choose for your {team}?",
     },
 }
+
+
+# A payment line as rendered, e.g. "Scheme A: $12,000, paid in one year and 3 months."
+_PAYMENT = re.compile(r"^(\w+) ([AB]): \$[\d,]+, paid (.+)\.$", re.MULTILINE)
 
 
 def _scale(noun: str) -> AnswerScale:
@@ -97,6 +104,7 @@ class HyperbolicDiscounting(RatioScaleBias):
         confounds=(
             "an organisation with an urgent need for cash may rationally prefer immediate money; the test assumes no such need",
         ),
+        version=2,
         aliases=("present bias", "time-inconsistent discounting"),
     )
 
@@ -137,6 +145,18 @@ class HyperbolicDiscounting(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         k = -1 if case.values["early_is_a"] else 1
         return dict(n_c=7, k=k)
+
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Takes the sooner payment when it is paid immediately and the larger, later one when both
+        # lie a year ahead; the opposite tendency does the reverse.
+        payments = _PAYMENT.findall(body(text))
+        sooner = [(noun, letter) for noun, letter, when in payments if when in EARLY]
+        later = [(noun, letter) for noun, letter, when in payments if when not in EARLY]
+        if len(sooner) != 1 or len(later) != 1:
+            return None
+        immediate = any(when == EARLY[0] for _, _, when in payments)
+        noun, letter = sooner[0] if immediate != opposite else later[0]
+        return option(options, f"Definitely {noun} {letter}")
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Takes the sooner payment when it is immediate, leans to the larger one when both are a year away

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, percent_scale, scenario_slots
@@ -130,9 +133,11 @@ class IllusionOfControl(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=len(SCALE), k=-1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(2, 8))
-        return {"control": control, "treatment": min(10, control + 2 + int(rng.integers(0, 2)))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # One's own initiative seems more likely to succeed than the same initiative under others.
+        if not re.search(r"your own leadership", body(text)):
+            return option(options, "50%")
+        return option(options, "20%" if opposite else "90%")
 
 
 BIASES = (IllusionOfControl(),)

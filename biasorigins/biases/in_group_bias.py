@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick
+from biasorigins.biases._reading import body, line_with, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -120,9 +123,17 @@ class InGroupBias(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=len(SCALE), k=-1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Favours whoever shares your group: A in the control, B in the treatment.
-        return {"control": int(rng.integers(0, 3)), "treatment": 6 - int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Favours the colleague who shares a group with you (or, if opposite, the other one).
+        situation = body(text)
+        labels = {name: label for label, name in re.findall(r"colleague ([AB]) \((\w+)\)", situation)}
+        pair = line_with(situation, r", while ") or ""
+        shared = [name for clause in pair.split(", while ") for name in labels
+                  if clause.startswith(name) and re.search(r"\byour?\b", clause)]
+        if len(shared) != 1:
+            return None
+        favoured = labels[shared[0]] if not opposite else "B" if labels[shared[0]] == "A" else "A"
+        return option(options, f"Very likely colleague {favoured}")
 
 
 BIASES = (InGroupBias(),)

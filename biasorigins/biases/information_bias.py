@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -41,6 +43,12 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Shared by every variant: asking for more information cannot help, because none can be had in time.
+NO_MORE_INFORMATION = (
+    "every study and review you could commission has been done, and no further information can be obtained "
+    "before the decision is due."
+)
+
 _PROCEED_QUESTION = "Would you go ahead with the {project} now?"
 _INFORMATION_QUESTION = "Do you need more information before you decide on the {project}?"
 
@@ -73,9 +81,12 @@ class InformationBias(RatioScaleBias):
         citation="Baron, Beattie & Hershey (1988); test design after Malberg et al. (2024)",
         design="mirrored pair",
         expected_direction="more demand for information in the treatment than the confidence stated in the control implies",
+        version=2,
         confounds=(
             "the two conditions ask different questions, so a responder that tends to agree (or to disagree) with "
             "whatever is asked moves the score as well",
+            "'needing' more information can also be read as admitting uncertainty rather than wanting to delay; the "
+            "situation states that no more information can be had before the decision is due",
         ),
     )
 
@@ -84,7 +95,7 @@ class InformationBias(RatioScaleBias):
         weeks = int(rng.integers(2, 13))
         days = int(rng.integers(5, 31))
         slots = {**scenario_slots(scenario), "weeks": weeks, "days": days}
-        situation = fill(_VARIANTS[variant], **slots)
+        situation = fill([*_VARIANTS[variant], NO_MORE_INFORMATION], **slots)
         return CaseContent(
             conditions={
                 "control": Condition(
@@ -100,6 +111,13 @@ class InformationBias(RatioScaleBias):
 
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=-1, flip_t=True)
+
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Confident about going ahead, yet asks for more information; the opposite tendency doubts the plan
+        # and still wants no more information.
+        if any("information" in shown for shown in options):
+            return option(options, "Certainly do not need more information" if opposite else "Certainly need more information")
+        return option(options, "Certainly not go ahead" if opposite else "Certainly go ahead")
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         # Fairly sure about going ahead, and still asks for more information.

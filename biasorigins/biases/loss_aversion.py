@@ -1,23 +1,31 @@
-"""Loss aversion: a gamble is avoided more when its bad outcome is framed as a loss."""
+"""Loss aversion: a sure gain is preferred to a gamble whose possible loss weighs more than its larger gain."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
-from biasorigins.records import Condition, TestCase
+from biasorigins.biases._reading import body, option
+from biasorigins.records import AnswerScale, Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
 
-# Neutral names of the two plans; which one is the sure plan swaps between conditions.
+# Neutral names of the two plans, always described and scaled in this order; which one is the
+# sure plan swaps between the conditions (the framing narrative), the payoffs stay the same.
 PLAN_NAMES: tuple[tuple[str, str], ...] = (
     ("Plan North", "Plan South"),
-    ("Offer Red", "Offer Blue"),
+    ("Plan Red", "Plan Blue"),
     ("Route East", "Route West"),
     ("Contract Oak", "Contract Elm"),
 )
+
+# Loss-aversion coefficients at which a person with a linear value function is indifferent
+# between the two plans; people's coefficients lie around 1.5-2.5, so they are split.
+COEFFICIENT_RANGE = (1.5, 4.0)
 
 _VARIANTS: dict[str, dict] = {
     "client-contract": {
@@ -37,28 +45,27 @@ _VARIANTS: dict[str, dict] = {
         "question": "Which plan do you choose for the support of the {project}?",
     },
 }
+_CLOSING = "both plans settle at the same time, and nothing else about them differs."
+_SURE = re.compile(r"^Under (.+?), your team receives \$[\d,]+ for certain", re.MULTILINE)
+_GAMBLE = re.compile(r"^Under (.+?), there is a 50% chance", re.MULTILINE)
 
 
-def _money(thousands: float) -> str:
-    return f"${int(round(thousands * 1000)):,}"
+def _money(thousands: int) -> str:
+    return f"${thousands * 1000:,}"
 
 
-def _plans_text(sure_name: str, risky_name: str, base: int, gain: float, loss_frame: bool) -> list[str]:
-    """The two plan descriptions; the outcomes are the same in both frames, only the wording differs."""
-    if not loss_frame:
-        return [
-            f"{sure_name} pays your team {_money(base)} for certain.",
-            f"{risky_name} pays {_money(base + gain)} with a 50% chance and nothing with a 50% chance.",
-        ]
-    return [
-        f"your team has already been promised {_money(base)}.",
-        f"{sure_name} keeps the {_money(base)}, which is guaranteed.",
-        f"{risky_name} stakes it: with a 50% chance your team gains another {_money(gain)}, "
-        f"and with a 50% chance it loses the {_money(base)} it was promised.",
-    ]
+def _sure_text(name: str, base: int) -> str:
+    return f"under {name}, your team receives {_money(base)} for certain."
 
 
-def _scale(first: str, second: str):
+def _gamble_text(name: str, base: int, gain: int) -> str:
+    return (
+        f"under {name}, there is a 50% chance that your team receives {_money(gain)} and a 50% chance "
+        f"that it loses {_money(base)} (a net loss)."
+    )
+
+
+def _scale(first: str, second: str) -> AnswerScale:
     return seven_point(
         f"Definitely {first}", f"Very likely {first}", f"Probably {first}", "No preference",
         f"Probably {second}", f"Very likely {second}", f"Definitely {second}",
@@ -66,24 +73,36 @@ def _scale(first: str, second: str):
 
 
 class LossAversion(RatioScaleBias):
-    """Mirrored pair with flip: the control describes final amounts; the treatment frames the
-    same bad outcome as losing money already promised, and swaps which plan is the sure one.
+    """Mirrored pair: a sure gain against a 50/50 gamble of a larger gain or a loss, in both
+    conditions; only which named plan carries the sure payoff swaps (Malberg et al.'s swapped
+    choice descriptions). Both conditions describe and scale the plans in the same name order.
 
-    Score (Malberg et al.): flip_t = True, k = -1 when the first plan of the treatment is the
-    sure plan, else +1. Answering by content alone (the same preference in both frames) scores 0;
-    moving towards the sure plan when losses are named scores positive.
+    Sampling: base B = 1...99 thousand dollars (the sure gain and the gamble's loss); the gamble's
+    gain is (2 + lambda) * B with lambda ~ uniform(1.5, 4), rounded to $1,000: lambda is the
+    loss-aversion coefficient at which a person with a linear value function is indifferent
+    (0.5 * gain - 0.5 * lambda * B = B). The gamble always has the higher expected value.
+
+    Score (the ratio-scale metric on the scale "Definitely <first plan> ... Definitely <second plan>"):
+    k = -1 when the first plan is the sure one in the control, else +1; x = 0, no flip. In terms
+    of distances from the sure end this is exactly Malberg et al.'s formula (flip_t = True, k set
+    by the position of the sure choice), so ``paper_compatible`` changes nothing. Choosing the
+    sure plan in both conditions scores +1, the gamble in both -1, the same plan (name or
+    position) in both 0.
     """
 
     info = BiasInfo(
         slug="loss-aversion",
         title="Loss Aversion",
-        definition="Losses loom larger than gains of the same size, so gambles framed as risking a loss are avoided.",
+        definition="Losses loom larger than gains of the same size, so a gamble that risks a loss is avoided even when it pays more on average.",
         citation="Kahneman & Tversky (1979); test design after Malberg et al. (2024)",
+        version=2,
         design="mirrored pair",
-        expected_direction="a stronger preference for the sure plan when the gamble's bad outcome is framed as a loss",
+        expected_direction="the sure gain is preferred to a gamble with a higher expected value that risks a loss",
         confounds=(
-            "with the sampled ratios the gamble almost always has the higher expected value, so choosing the sure plan "
-            "is also risk aversion, not only loss aversion",
+            "preferring the sure gain is also what plain risk aversion (a concave value of money) predicts; the test "
+            "cannot separate loss aversion from risk aversion",
+            "with coefficients of 1.5-4 a person with typical loss aversion (about 2) prefers the gamble in most cases, "
+            "so a positive score means more loss aversion than that, not necessarily an irrational answer",
         ),
     )
 
@@ -91,57 +110,50 @@ class LossAversion(RatioScaleBias):
         variant = rotate(sorted(_VARIANTS), scenario, index)
         names = PLAN_NAMES[int(rng.integers(len(PLAN_NAMES)))]
         base = int(rng.integers(1, 100))  # thousands
-        ratio = round(float(rng.uniform(2, 100)), 1)
-        gain = round(ratio * base, 1)
+        coefficient = round(float(rng.uniform(*COEFFICIENT_RANGE)), 2)
+        gain = int(round((2 + coefficient) * base))
         sure_first_in_control = bool(rng.integers(2))
         slots = scenario_slots(scenario)
-        intro = _VARIANTS[variant]["intro"]
         question = _VARIANTS[variant]["question"].format(**slots)
         scale = _scale(*names)
 
-        def condition(sure_first: bool, loss_frame: bool) -> Condition:
-            sure_name, risky_name = (names[0], names[1]) if sure_first else (names[1], names[0])
-            lines = [intro, *_plans_text(sure_name, risky_name, base, gain, loss_frame)]
-            if not loss_frame and not sure_first:
-                lines = [intro, lines[2], lines[1]]  # list the plans in name order
+        def condition(sure_first: bool) -> Condition:
+            first = _sure_text(names[0], base) if sure_first else _gamble_text(names[0], base, gain)
+            second = _gamble_text(names[1], base, gain) if sure_first else _sure_text(names[1], base)
+            lines = [_VARIANTS[variant]["intro"], first, second, _CLOSING]
             return Condition(situation=fill(lines, **slots), question=question, scale=scale)
 
         return CaseContent(
             conditions={
-                "control": condition(sure_first_in_control, loss_frame=False),
-                "treatment": condition(not sure_first_in_control, loss_frame=True),
+                "control": condition(sure_first_in_control),
+                "treatment": condition(not sure_first_in_control),
             },
             values={
                 "base_thousands": base,
-                "gain_ratio": ratio,
+                "coefficient": coefficient,
                 "gain_thousands": gain,
                 "sure_first_in_control": sure_first_in_control,
-                "sure_first_in_treatment": not sure_first_in_control,
-                "k": -1 if not sure_first_in_control else 1,
-                "flip_treatment": True,
+                "k": -1 if sure_first_in_control else 1,
             },
             variant=variant,
         )
 
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
-        k = case.values["k"]
-        return dict(n_c=7, k=k, flip_t=True)
+        return dict(n_c=7, k=case.values["k"])
 
     def counterbalance_stratum(self, case: TestCase) -> str:
         return f"k={case.values['k']}"
 
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Takes the plan that pays for certain; the opposite tendency takes the gamble.
+        found = (_GAMBLE if opposite else _SURE).search(body(text))
+        return None if found is None else option(options, f"Definitely {found.group(1)}")
+
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Leans towards the gamble when amounts are final, towards the sure plan when a loss is named.
-        lean_risky = 4 + int(rng.integers(0, 2))  # on a 0..6 "sure ... risky" axis
-        lean_sure = int(rng.integers(0, 2))
-
-        def position(sure_first: bool, towards_risky: int) -> int:
-            return towards_risky if sure_first else 6 - towards_risky
-
-        return {
-            "control": position(bool(case.values["sure_first_in_control"]), lean_risky),
-            "treatment": position(bool(case.values["sure_first_in_treatment"]), lean_sure),
-        }
+        # Leans to the sure plan in both conditions (positions on the "first ... second plan" scale).
+        lean = int(rng.integers(0, 3))
+        sure_first = bool(case.values["sure_first_in_control"])
+        return {"control": lean if sure_first else 6 - lean, "treatment": 6 - lean if sure_first else lean}
 
 
 BIASES = (LossAversion(),)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -91,9 +94,10 @@ class MentalAccounting(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        treatment = int(rng.integers(0, 3))
-        return {"control": min(6, treatment + 2 + int(rng.integers(0, 2))), "treatment": treatment}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Paying again for the very thing that was lost feels like paying twice; an unrelated loss does not.
+        not_bought_yet = re.search(r"\bnot\b[^.]*\byet\b", body(text)) is not None
+        return option(options, "Likely" if not_bought_yet != opposite else "Unlikely")
 
 
 BIASES = (MentalAccounting(),)

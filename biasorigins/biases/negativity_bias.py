@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import capitalize, fill, scenario_slots, seven_point
@@ -130,9 +132,9 @@ class NegativityBias(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=-1, flip_t=True)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # The disadvantages weigh more, whichever contents they are.
-        return {"control": int(rng.integers(0, 3)), "treatment": int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # The disadvantages weigh more, whatever they are (the advantages, if opposite).
+        return option(options, "The advantages weigh more" if opposite else "The disadvantages weigh more")
 
 
 BIASES = (NegativityBias(),)

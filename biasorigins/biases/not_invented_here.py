@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick, rotate
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -38,12 +40,16 @@ COUNTRIES: tuple[str, ...] = (
 )
 EXTERNALITIES = ("organizational", "contextual", "spatial")
 
+# Who made the proposal; every source has the same credential ({years} years of experience with
+# such work), so only where the proposal comes from differs.
+_CREDENTIAL = "who has {years} years of experience with work like the {project}."
 _SOURCES: dict[str, str] = {
-    "internal": "the proposal comes from a colleague in your own {team}.",
-    "organizational": "the proposal comes from a consultant at an outside firm that has never worked with your company.",
-    "contextual": "the proposal comes from a colleague in the {department} department, whose work is very different from yours.",
-    "spatial": "the proposal comes from a colleague at your company's office in {country}.",
+    "internal": "the proposal comes from a colleague in your own {team} " + _CREDENTIAL,
+    "organizational": "the proposal comes from a consultant at an outside firm " + _CREDENTIAL,
+    "contextual": "the proposal comes from a colleague in the {department} department " + _CREDENTIAL,
+    "spatial": "the proposal comes from a colleague at your company's office in {country} " + _CREDENTIAL,
 }
+YEARS_RANGE = (5, 16)
 
 _VARIANTS: dict[str, dict[str, str]] = {
     "email": {
@@ -91,6 +97,11 @@ class NotInventedHere(RatioScaleBias):
         citation="Katz & Allen (1982); Antons & Piller (2015); test design after Malberg et al. (2024)",
         design="contrast",
         expected_direction="the proposal is rated worse when it comes from outside the own team",
+        version=2,
+        confounds=(
+            "an outsider may know less about the team's own situation than a colleague inside it, whatever their "
+            "stated experience, so rating an outside proposal lower can be partly reasonable",
+        ),
         aliases=("not-invented-here syndrome", "NIH"),
     )
 
@@ -103,7 +114,8 @@ class NotInventedHere(RatioScaleBias):
         departments = [d for d in DEPARTMENTS if d.split()[-1] not in own_words]
         department = pick(rng, departments)
         country = pick(rng, COUNTRIES)
-        slots = scenario_slots(scenario)
+        years = int(rng.integers(*YEARS_RANGE))
+        slots = {**scenario_slots(scenario), "years": years}
         slots |= {"proposal": PROPOSALS[proposal].format(**slots), "department": department, "country": country}
         question = template["question"]
 
@@ -118,6 +130,7 @@ class NotInventedHere(RatioScaleBias):
                 "externality": externality,
                 "department": department if externality == "contextual" else None,
                 "country": country if externality == "spatial" else None,
+                "years": years,
                 "k": -1,
             },
             variant=variant,
@@ -125,6 +138,11 @@ class NotInventedHere(RatioScaleBias):
 
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=-1)
+
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Rates a proposal from the own team better than the same proposal from outside it.
+        own = "a colleague in your own" in body(text)
+        return option(options, "Good" if own != opposite else "Somewhat bad")
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(0, 3))

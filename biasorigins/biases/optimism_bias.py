@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, pick, rotate
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, percent_scale, scenario_slots
@@ -107,12 +110,13 @@ class OptimismBias(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=11, k=case.values["k"])
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        if case.values["event_kind"] == "positive":
-            control = int(rng.integers(1, 5))
-            return {"control": control, "treatment": control + 2 + int(rng.integers(0, 3))}
-        control = int(rng.integers(4, 9))
-        return {"control": control, "treatment": control - 2 - int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Good surprises seem likelier, bad ones less likely, for one's own company than for an average one.
+        situation = body(text)
+        if re.search(r"\baverage\b", situation):
+            return option(options, "30%")
+        bad = re.search(r"\b(?:attack|loses|sued|out of business|fined|safety problem)\b", situation) is not None
+        return option(options, "10%" if bad != opposite else "50%")
 
 
 BIASES = (OptimismBias(),)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, nearest, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, percent_scale, scenario_slots
@@ -133,14 +136,16 @@ class PlanningFallacy(RatioScaleBias):
     def counterbalance_stratum(self, case: TestCase) -> str:
         return f"{case.values['direction']}-{case.values['record_steps']}"
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Optimistic updating: bad news is discounted, good news is taken up and then some.
-        steps = int(case.values["record_steps"])
-        if case.values["direction"] == "over":
-            control = int(rng.integers(1, 5))
-            return {"control": control, "treatment": max(0, control - int(rng.integers(0, 2)))}
-        control = int(rng.integers(5, 9))
-        return {"control": control, "treatment": max(0, control - steps - 2 - int(rng.integers(0, 2)))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # The plan stays at 50%; a record of overruns is ignored and one of underruns taken up twice over
+        # (if opposite: underruns ignored, overruns taken up twice over).
+        record = re.search(r"(\d+) percentage points (more|less)", body(text))
+        if record is None:
+            return option(options, "50%")
+        points, more = float(record.group(1)), record.group(2) == "more"
+        if more == opposite:
+            return nearest(options, 50 + (2 if more else -2) * points)
+        return option(options, "50%")
 
 
 BIASES = (PlanningFallacy(),)

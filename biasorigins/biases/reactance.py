@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, nearest
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import capitalize, fill, percent_scale, scenario_slots
@@ -139,9 +142,17 @@ class Reactance(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=11, k=-1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(1, 5))
-        return {"control": control, "treatment": control + 1 + int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # A forceful order to stop a habit makes one cling to it (or, if opposite, drop it entirely).
+        situation = body(text)
+        current = re.search(r"about (\d+)% of your working time", situation)
+        if current is None:
+            return None
+        share = float(current.group(1))
+        forceful = re.search(r"\b(?:must|will stop|at once|immediately|have to stop|required)\b", situation)
+        if forceful is None:
+            return nearest(options, share - 10)
+        return nearest(options, 0 if opposite else share + 10)
 
 
 BIASES = (Reactance(),)

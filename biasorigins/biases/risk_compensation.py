@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario, with_article
 from biasorigins.stimuli import fill, percent_scale, scenario_slots
@@ -123,9 +126,11 @@ class RiskCompensation(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=11, k=-1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(1, 6))
-        return {"control": control, "treatment": control + 1 + int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Once a safety measure lowers the risk, one takes the risk more often (less often, if opposite).
+        if not re.search(r"from \d+% to \d+%", body(text)):
+            return option(options, "30%")
+        return option(options, "10%" if opposite else "60%")
 
 
 BIASES = (RiskCompensation(),)

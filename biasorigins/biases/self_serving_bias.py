@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -119,9 +122,10 @@ class SelfServingBias(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=1)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        treatment = int(rng.integers(0, 3))
-        return {"control": min(6, treatment + 2 + int(rng.integers(0, 2))), "treatment": treatment}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Success is down to oneself, failure to circumstances (reversed if opposite).
+        succeeded = re.search(r"\byou succeeded\b", body(text), re.IGNORECASE) is not None
+        return option(options, "To a large extent" if succeeded != opposite else "To a small extent")
 
 
 BIASES = (SelfServingBias(),)

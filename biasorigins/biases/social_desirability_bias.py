@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -115,11 +118,18 @@ class SocialDesirabilityBias(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=case.values["k"])
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(2, 5))
-        shift = 2 + int(rng.integers(0, 2))
-        towards_true = bool(case.values["desirable_true"])
-        return {"control": control, "treatment": max(0, control - shift) if towards_true else min(6, control + shift)}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Answering under one's name, one claims the virtues and denies the failings (the reverse, if opposite).
+        situation = body(text)
+        anonymous = re.search(r"anonym", situation) is not None and "not anonymous" not in situation
+        if anonymous:
+            return option(options, "Neither true nor false of me")
+        statement = re.search(r'"([^"]+)"', situation)
+        if statement is None:
+            return None
+        admits_failing = re.search(r"\b(?:sometimes|occasionally|at times|now and then|there have been times)\b",
+                                   statement.group(1), re.IGNORECASE) is not None
+        return option(options, "Very false of me" if admits_failing != opposite else "Very true of me")
 
 
 BIASES = (SocialDesirabilityBias(),)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
@@ -127,9 +129,11 @@ class StatusQuoBias(RatioScaleBias):
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=-1, flip_t=True)
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Keeps whatever is current, in both conditions.
-        return {"control": int(rng.integers(0, 3)), "treatment": int(rng.integers(0, 3))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Keeps whatever is current (switches, if opposite).
+        if opposite:
+            return option(options, "Switching to the alternative is better")
+        return option(options, "Keeping the current approach is better")
 
 
 BIASES = (StatusQuoBias(),)

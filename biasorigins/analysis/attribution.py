@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,9 +37,6 @@ from biasorigins.analysis.stats import (
     spawn_generators,
 )
 from biasorigins.errors import ConfigError
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 logger = logging.getLogger(__name__)
 

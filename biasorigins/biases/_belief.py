@@ -162,18 +162,6 @@ class BeliefBias(DifferenceOfProportionsBias):
             return None
         return option(options, "Valid" if believable != opposite else "Invalid")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Real content: accepts believable and rejects unbelievable conclusions whatever the logic.
-        # Nonsense content: no beliefs to lean on, so mostly the logically correct answer.
-        def answer(accept_probability: float) -> int:
-            return ACCEPT if rng.random() < accept_probability else REJECT
-
-        return {
-            "nonsense": answer(0.8 if case.values["valid"] else 0.2),
-            "believable": answer(0.9),
-            "unbelievable": answer(0.1),
-        }
-
 
 def belief_info(valid: bool) -> BiasInfo:
     """Metadata of the valid- or invalid-syllogism plugin."""

@@ -162,9 +162,5 @@ class Anthropomorphism(RatioScaleBias):
             return option(options, "Neither high nor low")
         return option(options, "Very low" if opposite else "Very high")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(2, 6))
-        return {"control": control, "treatment": max(0, control - 1 - int(rng.integers(0, 2)))}
-
 
 BIASES = (Anthropomorphism(),)

@@ -166,13 +166,5 @@ class HaloEffect(RatioScaleBias):
         good = (praised is not None) != opposite
         return option(options, "Very good" if good else "Very bad")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        shift = 1 + int(rng.integers(0, 2))
-        if case.values["perception"] == "positive":
-            control = int(rng.integers(2, 6))
-            return {"control": control, "treatment": max(0, control - shift)}
-        control = int(rng.integers(1, 5))
-        return {"control": control, "treatment": min(6, control + shift)}
-
 
 BIASES = (HaloEffect(),)

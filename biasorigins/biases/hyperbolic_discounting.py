@@ -158,13 +158,5 @@ class HyperbolicDiscounting(RatioScaleBias):
         noun, letter = sooner[0] if immediate != opposite else later[0]
         return option(options, f"Definitely {noun} {letter}")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Takes the sooner payment when it is immediate, leans to the larger one when both are a year away
-        # (positions on a 0..6 "sooner ... later" axis).
-        now, later = int(rng.integers(0, 3)), 3 + int(rng.integers(0, 3))
-        if not case.values["early_is_a"]:
-            now, later = 6 - now, 6 - later
-        return {"control": now, "treatment": later}
-
 
 BIASES = (HyperbolicDiscounting(),)

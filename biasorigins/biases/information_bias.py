@@ -119,9 +119,5 @@ class InformationBias(RatioScaleBias):
             return option(options, "Certainly do not need more information" if opposite else "Certainly need more information")
         return option(options, "Certainly not go ahead" if opposite else "Certainly go ahead")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Fairly sure about going ahead, and still asks for more information.
-        return {"control": int(rng.integers(0, 3)), "treatment": int(rng.integers(0, 3))}
-
 
 BIASES = (InformationBias(),)

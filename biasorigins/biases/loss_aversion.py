@@ -149,11 +149,5 @@ class LossAversion(RatioScaleBias):
         found = (_GAMBLE if opposite else _SURE).search(body(text))
         return None if found is None else option(options, f"Definitely {found.group(1)}")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        # Leans to the sure plan in both conditions (positions on the "first ... second plan" scale).
-        lean = int(rng.integers(0, 3))
-        sure_first = bool(case.values["sure_first_in_control"])
-        return {"control": lean if sure_first else 6 - lean, "treatment": 6 - lean if sure_first else lean}
-
 
 BIASES = (LossAversion(),)

@@ -144,9 +144,5 @@ class NotInventedHere(RatioScaleBias):
         own = "a colleague in your own" in body(text)
         return option(options, "Good" if own != opposite else "Somewhat bad")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(0, 3))
-        return {"control": control, "treatment": control + 1 + int(rng.integers(0, 2))}
-
 
 BIASES = (NotInventedHere(),)

@@ -178,9 +178,5 @@ class Stereotyping(RatioScaleBias):
             return option(options, "Neither likely nor unlikely")
         return option(options, "Very unlikely" if opposite else "Very likely")
 
-    def biased_answers(self, case: TestCase, rng: np.random.Generator) -> dict[str, int]:
-        control = int(rng.integers(2, 5))
-        return {"control": control, "treatment": max(0, control - 1 - int(rng.integers(0, 2)))}
-
 
 BIASES = (Stereotyping(),)

@@ -666,6 +666,12 @@ class CrossTuning(_Spec):
 
         return study_scores(self)
 
+    def diagnostics(self) -> pd.DataFrame:
+        """Every evaluated model's answer diagnostics: per bias and overall (see `biasorigins.diagnostics`)."""
+        from biasorigins.crosstuning.study import study_diagnostics
+
+        return study_diagnostics(self)
+
     def analyze(self, **options: Any) -> StudyAnalysis:
         """All analyses on the collected scores; ``options`` override the design's ``[analysis]``."""
         return self.scores().analyze(**{**self.analysis.options(), **options})

@@ -200,21 +200,26 @@ class AnswerQuality:
                    twin_pairs=int(row["twin_pairs"]))
 
     @property
-    def warning(self) -> str | None:
-        """A sentence for readers of the scores when the answers are positional or mixed, else None."""
-        position = (f"answers follow option position in {self.follows_position:.0%} of {self.twin_pairs} probed "
-                    f"cases (chance {self.twin_chance:.0%})")
+    def message(self) -> str:
+        """The verdict as a sentence for readers of the scores."""
+        if self.verdict == "undetermined":
+            return f"too few display-reversed probes ({self.twin_pairs}) to tell whether the answers follow content"
+        position = f"option position in {self.follows_position:.0%}"
+        content = f"option content in {self.follows_content:.0%}"
+        cases = f"of {self.twin_pairs} probed cases (chance {self.twin_chance:.0%})"
         if self.verdict == "positional":
-            return f"{position}; bias scores for this model are uninformative"
+            return f"answers follow {position} {cases}; bias scores for this model are uninformative"
         if self.verdict == "mixed":
-            return (f"{position} and content in {self.follows_content:.0%}; bias scores for this model are "
-                    "attenuated and noisy")
-        return None
+            return f"answers follow {position} and {content} {cases}; bias scores for this model are attenuated"
+        return f"answers follow {content} {cases}"
+
+    @property
+    def warning(self) -> str | None:
+        """The message when the answers are positional (bias scores uninformative), else None."""
+        return self.message if self.verdict == "positional" else None
 
     def __str__(self) -> str:
-        if self.verdict == "undetermined":
-            return f"{self.model}: too few display-reversed probes to judge the answers"
-        return f"{self.model}: {self.warning or f'answers follow option content in {self.follows_content:.0%} of {self.twin_pairs} probed cases'}"
+        return f"{self.model}: {self.message}"
 
 
 def answer_quality(diagnostics: pd.DataFrame, *, model: str = "model") -> AnswerQuality:
@@ -226,14 +231,14 @@ def answer_quality(diagnostics: pd.DataFrame, *, model: str = "model") -> Answer
 
 
 def model_warnings(diagnostics: pd.DataFrame) -> dict[str, str]:
-    """{model: warning} for every model whose overall verdict is positional or mixed."""
+    """{model: warning} for every model whose overall verdict is positional."""
     overall = diagnostics[diagnostics["bias"] == OVERALL]
     return {str(row["model"]): warning for _, row in overall.iterrows()
             if (warning := AnswerQuality.from_row(row).warning) is not None}
 
 
 def diagnostics_html(diagnostics: pd.DataFrame) -> str:
-    """An HTML fragment for a report: a warning per positional or mixed model, then the overall row of each model."""
+    """An HTML fragment for a report: a warning per positional model, then the overall row of each model."""
     warnings = model_warnings(diagnostics)
     parts = ['<section class="answer-diagnostics">', "<h2>Are the models reading the questions?</h2>"]
     for model, warning in warnings.items():

@@ -476,8 +476,9 @@ class SuiteResult:
             follows = {"positional": "position", "content": "content", "mixed": "mixed", "undetermined": ""}
             frame["answers follow"] = verdicts.map(follows).to_numpy()
         scoring = " (paper-compatible scoring)" if self.paper_compatible else ""
-        warning = self.answer_quality.warning
-        text = f"Model: {self.model}{scoring}\n" + (f"Warning: {warning}\n" if warning else "")
+        quality = self.answer_quality
+        flag = {"positional": "Warning: ", "mixed": "Note: "}.get(quality.verdict)
+        text = f"Model: {self.model}{scoring}\n" + (f"{flag}{quality.message}\n" if flag else "")
         text += frame.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
         if self.errors:
             text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)

@@ -19,6 +19,7 @@ from biasorigins.crosstuning.command import add_crosstune_parser
 from biasorigins.crosstuning.design import CrossTuning
 from biasorigins.crosstuning.scores import StudyScores
 from biasorigins.crosstuning.study import SCORE_COLUMNS, StudyFolder
+from biasorigins.diagnostics import DIAGNOSTIC_COLUMNS, diagnostics_html
 from biasorigins.errors import BiasOriginsError, ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -301,6 +302,14 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
     assert isinstance(table, StudyScores) and len(table.models) == 9 and table.has_cases
     assert table.capabilities["MMLU"].to_dict() == capabilities.set_index("model")["value"].to_dict()
     assert "MMLU_seed_mean" in analysis.randomness.groups.columns
+    # every model's answer diagnostics, per cell and for the study
+    diagnostics = study.diagnostics()
+    assert list(diagnostics.columns) == DIAGNOSTIC_COLUMNS and set(diagnostics["model"]) == set(table.models)
+    assert len(diagnostics) == 9 * (len(BIASES) + 1)
+    pd.testing.assert_frame_equal(pd.read_csv(workdir / "diagnostics.csv", keep_default_na=False,
+                                              na_values={c: [""] for c in DIAGNOSTIC_COLUMNS}), diagnostics,
+                                  check_dtype=False)
+    assert "answer-diagnostics" in diagnostics_html(diagnostics)
     assert seconds < 120, f"the tiny study took {seconds:.0f} s"
 
 
@@ -396,13 +405,15 @@ def test_kill_and_restart_gives_identical_results(
                                   pd.read_csv(Path(reference.workdir) / "capabilities.csv"))
     assert analysis.summaries() == reference_analysis.summaries()
     cells = tmp_path / "run" / "cells"
+    suite = study.suite.build()
+    probes = sum(len(suite.probe_prompts(bias)) for bias in suite.biases)  # the display-reversed twins
     for cell in study.cells():  # nothing twice: training steps, stored answers, stage markers
         if not cell.reference:
             log = (cells / cell.id / "finetune" / "training_log.jsonl").read_text().splitlines()
             assert [json.loads(line)["step"] for line in log] == list(range(1, STEPS + 1))
         with DecisionStore(cells / cell.id / "decisions.sqlite") as store:
             assert store.integrity_ok()
-            assert store.count() == len(pd.read_csv(cells / cell.id / "decisions.csv"))
+            assert store.count() == len(pd.read_csv(cells / cell.id / "decisions.csv")) + probes
         assert len(list((cells / cell.id).glob("*.done.json"))) == len(cell.stages)
 
 

@@ -237,6 +237,16 @@ def model_warnings(diagnostics: pd.DataFrame) -> dict[str, str]:
             if (warning := AnswerQuality.from_row(row).warning) is not None}
 
 
+def positional_summary(diagnostics: pd.DataFrame) -> str | None:
+    """One sentence naming the models whose answers follow option position (None when there are none)."""
+    warnings = model_warnings(diagnostics)
+    if not warnings:
+        return None
+    models = diagnostics.loc[diagnostics["bias"] == OVERALL, "model"].nunique()
+    return (f"the answers of {len(warnings)} of {models} models follow option position, so their bias scores are "
+            f"uninformative: {', '.join(warnings)}")
+
+
 def diagnostics_html(diagnostics: pd.DataFrame) -> str:
     """An HTML fragment for a report: a warning per positional model, then the overall row of each model."""
     warnings = model_warnings(diagnostics)

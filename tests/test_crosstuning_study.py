@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from biasorigins.crosstuning.command import add_crosstune_parser
 from biasorigins.crosstuning.design import CrossTuning
 from biasorigins.crosstuning.scores import StudyScores
 from biasorigins.crosstuning.study import SCORE_COLUMNS, StudyFolder
-from biasorigins.diagnostics import DIAGNOSTIC_COLUMNS, diagnostics_html
+from biasorigins.diagnostics import DIAGNOSTIC_COLUMNS, diagnostics_html, positional_summary
 from biasorigins.errors import BiasOriginsError, ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -310,6 +311,8 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
                                               na_values={c: [""] for c in DIAGNOSTIC_COLUMNS}), diagnostics,
                                   check_dtype=False)
     assert "answer-diagnostics" in diagnostics_html(diagnostics)
+    sentence = positional_summary(diagnostics)  # tiny random models answer by position
+    assert sentence is not None and html.escape(sentence) in (workdir / "report.html").read_text()
     assert seconds < 120, f"the tiny study took {seconds:.0f} s"
 
 
@@ -327,6 +330,8 @@ def test_rerun_skips_finished_work(finished: tuple[CrossTuning, object, float],
     assert crosstune(str(workdir), "run", "--no-report", "--no-progress") == 0
     out = capsys.readouterr().out
     assert analysis.summaries()["attribution"] in out and f"scores: {workdir / 'scores.csv'}" in out
+    sentence = positional_summary(study.diagnostics())  # tiny random models answer by position
+    assert sentence is not None and f"warning: {sentence}" in out
     assert {p: p.stat().st_mtime_ns for p in workdir.glob("cells/*/*.done.json")} == markers
 
 

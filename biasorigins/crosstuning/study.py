@@ -470,10 +470,11 @@ def run_study(study: CrossTuning, *, report: bool = True, progress: bool = True)
     scores, capabilities = collect_scores(study)
     folder.write_csv(folder.root / SCORES_FILE, scores)
     folder.write_csv(folder.root / CAPABILITIES_FILE, capabilities)
-    folder.write_csv(folder.root / DIAGNOSTICS_FILE, study_diagnostics(study))
+    diagnostics = study_diagnostics(study)
+    folder.write_csv(folder.root / DIAGNOSTICS_FILE, diagnostics)
     analysis = study.analyze()
     if report:
-        analysis.report(folder.root / REPORT_FILE, title=study.name)
+        analysis.report(folder.root / REPORT_FILE, title=study.name, note=_positional_note(diagnostics))
     for name, sentence in analysis.summaries().items():
         logger.info("%s: %s", name, sentence)
     return analysis
@@ -523,6 +524,14 @@ def study_diagnostics(study: CrossTuning) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=DIAGNOSTIC_COLUMNS)
     return pd.concat(frames, ignore_index=True)[DIAGNOSTIC_COLUMNS]
+
+
+def _positional_note(diagnostics: pd.DataFrame) -> str | None:
+    """The report's caveat when some models answer by option position (see `biasorigins.diagnostics`)."""
+    from biasorigins.diagnostics import positional_summary
+
+    sentence = positional_summary(diagnostics)
+    return None if sentence is None else f"Answer diagnostics: {sentence} ({DIAGNOSTICS_FILE})."
 
 
 def study_scores(study: CrossTuning) -> StudyScores:

@@ -113,8 +113,8 @@ def twin_pairs(model: str, cases: Sequence[TestCase], decisions: Iterable[Decisi
 
 
 def twin_chance(n: int) -> float:
-    """Probability that two independent uniform answers on ``n`` options form an informative pair
-    with the same displayed position (equal to that of the same option)."""
+    """Probability that two independent uniform answers on ``n`` options keep the displayed position,
+    given that they form an informative pair (the same as the probability that they keep the option)."""
     middle = 1 / n**2 if n % 2 else 0.0
     return (1 / n - middle) / (1 - middle)
 
@@ -134,7 +134,8 @@ def _row(model: str, bias: str, answers: pd.DataFrame, pairs: pd.DataFrame, labe
     if len(valid):
         width = int(n.max())
         counts = np.bincount(shown, minlength=width).astype(float)
-        chance = sum(np.bincount(np.arange(k), minlength=width) / k for k in n)  # uniform choice, answer by answer
+        sizes, answers_per_size = np.unique(n, return_counts=True)
+        chance = sum(m * (np.arange(width) < k) / k for k, m in zip(sizes, answers_per_size))  # uniform choices
         row.update(first_share=float((shown == 0).mean()), last_share=float((shown == n - 1).mean()),
                    position_chance=float((1 / n).mean()), top_label=option_labels(width, labels)[int(counts.argmax())],
                    top_label_share=float(counts.max() / counts.sum()),

@@ -187,3 +187,28 @@ def test_the_threshold_separates_mixtures_as_the_simulation_says(position_share:
         suite = BiasSuite("all", cases=4, seed=seed)
         responder = MixtureResponder(position_share, noise=noise, correlated=correlated, seed=seed)
         assert suite.run(responder, progress=False).answer_quality.verdict in expected
+
+
+def test_golden_numbers_on_hand_made_answers() -> None:
+    """Two-option cases answered by hand: shares, label prior and twin pairs computed on paper."""
+    from biasorigins.diagnostics import diagnose, twin_pairs
+    from biasorigins.records import Decision
+
+    suite = BiasSuite("certainty-effect", cases=4, seed=0, counterbalance="none")
+    cases = suite.cases()
+    shown = [0, 0, 0, 0, 0, 0, 1, 1]  # displayed choices, case by case and condition by condition
+    keys = [(case.id, name) for case in cases for name in case.conditions]
+    decisions = [Decision(case_id=c, condition=n, choice=s, displayed_choice=s, status="ok")
+                 for (c, n), s in zip(keys, shown)]
+    twins = [Decision(case_id=c, condition=n, choice=1 - s, displayed_choice=s, status="ok")  # the same position
+             for (c, n), s in zip(keys[:3], shown)]
+    twins.append(Decision(case_id=keys[3][0], condition=keys[3][1], choice=0, displayed_choice=1, status="ok"))
+    pairs = twin_pairs("m", cases, decisions, twins)
+    assert list(pairs["follows"]) == ["position", "position", "position", "content"]
+    row = diagnose("m", cases, decisions, pairs).iloc[-1]
+    assert row["bias"] == OVERALL and row["answers"] == 8 and row["invalid_rate"] == 0
+    assert row["first_share"] == 0.75 and row["last_share"] == 0.25 and row["position_chance"] == 0.5
+    assert row["top_label"] == "A" and row["top_label_share"] == 0.75
+    assert math.isclose(row["label_entropy"], -(0.75 * math.log(0.75) + 0.25 * math.log(0.25)) / math.log(2))
+    assert row["twin_pairs"] == 4 and row["follows_position"] == 0.75 and row["follows_content"] == 0.25
+    assert row["twin_chance"] == 0.5 and row["verdict"] == "undetermined"  # fewer than 6 pairs

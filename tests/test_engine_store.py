@@ -160,7 +160,8 @@ _CHILD = textwrap.dedent(
             return super().score_batch(requests)
 
     model, store = sys.argv[1], sys.argv[2]
-    BiasSuite({biases!r}, cases=6, seed=4, reversal_probe=0).run(SlowRunner(model, batch_size=2), store=store, progress=False)
+    suite = BiasSuite({biases!r}, cases=6, seed=4, reversal_probe=0)
+    suite.run(SlowRunner(model, batch_size=2), store=store, progress=False)
     print("finished")
     """
 )

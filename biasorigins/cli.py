@@ -125,7 +125,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         output_folder(args.out, "--out")
     if args.store:
         output_file(args.store, "--store")
-    suite = BiasSuite(_bias_selection(args.biases), cases=args.cases, seed=args.seed)
+    probe = {} if args.reversal_probe is None else {"reversal_probe": args.reversal_probe}
+    suite = BiasSuite(_bias_selection(args.biases), cases=args.cases, seed=args.seed, **probe)
     runners = _model_runners(args)
     results = suite.run_many(runners, store=args.store, progress=not args.no_progress)
     print(f"{len(suite.biases)} biases x {args.cases} cases, seed {args.seed}, {args.mode}")
@@ -260,7 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="likelihood: the option the model scores highest (default); "
                         "generate: greedy answer text, parsed into a choice")
     p.add_argument("--max-new-tokens", type=int, default=40, help="answer length in generate mode (default 40)")
-    p.add_argument("--out", help="folder for the decisions and summary tables")
+    p.add_argument("--reversal-probe", type=int, metavar="N",
+                   help="cases per bias asked again with the options reversed, to tell whether answers follow "
+                        "content or position (default: BiasSuite's, 4; 0: off; never scored)")
+    p.add_argument("--out", help="folder for the decisions, summary and diagnostics tables")
     p.add_argument("--format", choices=TABLE_FORMATS, default="csv", help="table format under --out (default csv)")
     p.add_argument("--store", help="an SQLite decision store: answers already there are reused, so a stopped "
                                    "run resumes where it stopped")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from biasorigins.crosstuning.design import CrossTuning
 from biasorigins.analysis.analyze import StudyAnalysis
+from biasorigins.diagnostics import positional_summary
 
 logger = logging.getLogger(__name__)
 
@@ -132,5 +133,7 @@ def run_demo(workdir: str | Path, *, quick: bool = False, progress: bool = True)
     study = demo_study(workdir, settings, second)
     study.run(report=False, progress=progress)
     analysis = study.analyze()
-    report = analysis.report(workdir / "report.html", title=study.name, note=DISCLAIMER)
+    positional = positional_summary(study.diagnostics())
+    note = DISCLAIMER if positional is None else f"{DISCLAIMER} Answer diagnostics: {positional}."
+    report = analysis.report(workdir / "report.html", title=study.name, note=note)
     return DemoOutcome(study=study, analysis=analysis, report=report, seconds=time.perf_counter() - start)

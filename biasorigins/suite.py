@@ -15,6 +15,16 @@ import pandas as pd
 
 from biasorigins.bias import Bias
 from biasorigins.checks import integer
+from biasorigins.diagnostics import (
+    DEFAULT_REVERSAL_PROBE,
+    DIAGNOSTIC_COLUMNS,
+    TWIN_COLUMNS,
+    AnswerQuality,
+    answer_quality,
+    diagnose,
+    probe_cases,
+    twin_pairs,
+)
 from biasorigins.engine import answer_prompts, runner_name
 from biasorigins.errors import ConfigError, PluginError
 from biasorigins.metrics import ScoreSummary
@@ -128,6 +138,9 @@ class BiasSuite:
         Option labels in prompts: ``"letters"`` (A, B, ...) or ``"numbers"``.
     paper_compatible
         Use the original papers' scoring where our default deliberately differs.
+    reversal_probe
+        Cases per bias (the first ones) asked again with their displayed options reversed, for the
+        answer diagnostics (:attr:`SuiteResult.diagnostics`); never scored. 0 turns the probe off.
     """
 
     def __init__(
@@ -140,6 +153,7 @@ class BiasSuite:
         counterbalance: Counterbalance = "reverse",
         labels: LabelStyle = "letters",
         paper_compatible: bool = False,
+        reversal_probe: int = DEFAULT_REVERSAL_PROBE,
     ) -> None:
         cases = integer(cases, "cases", minimum=1)
         seed = integer(seed, "seed", minimum=0)
@@ -147,12 +161,15 @@ class BiasSuite:
             raise ConfigError(f"labels must be 'letters' or 'numbers', got {labels!r}")
         if counterbalance not in ("reverse", "none"):
             raise ConfigError(f"counterbalance must be 'reverse' or 'none', got {counterbalance!r}")
+        if reversal_probe < 0:
+            raise ConfigError(f"reversal_probe must be 0 (off) or a number of cases per bias, got {reversal_probe}")
         self.biases = [b.configured(paper_compatible=paper_compatible) for b in resolve_biases(biases)]
         self.n_cases = cases
         self.seed = seed
         self.counterbalance = counterbalance
         self.labels = labels
         self.paper_compatible = paper_compatible
+        self.reversal_probe = reversal_probe
         if scenarios is None:
             from biasorigins.scenarios import load_scenarios
 
@@ -245,6 +262,10 @@ class BiasSuite:
             self._record_error(bias.info.slug, "generate", exc)
             return None
 
+    def probe_prompts(self, bias: Bias) -> list[Prompt]:
+        """The display-reversed twins of the first ``reversal_probe`` cases of ``bias``, rendered."""
+        return self.prompts(probe_cases(self.cases_for(bias), self.reversal_probe))
+
     # -- running and scoring ------------------------------------------------------------
     def run(
         self,
@@ -293,29 +314,36 @@ class BiasSuite:
             raise ConfigError(f"runner names must be distinct, got {names}; pass names=[...]")
         opened, owned = DecisionStore.open(store) if store is not None else (None, False)
         decisions: dict[str, list[Decision]] = {name: [] for name in names}
+        twins: dict[str, list[Decision]] = {name: [] for name in names}
         try:
             for bias in self.biases:
                 prompts = self._bias_prompts(bias)
                 if not prompts:
                     continue
+                probes = self.probe_prompts(bias)
                 label = names[0] if len(names) == 1 else f"{len(names)} models"
-                responses = answer_prompts(runners, prompts, store=opened, progress=progress,
+                responses = answer_prompts(runners, prompts + probes, store=opened, progress=progress,
                                            description=f"{label}: {bias.info.slug}")
                 for name, answered in zip(names, responses):
                     decisions[name].extend(decide(p, r) for p, r in zip(prompts, answered))
+                    twins[name].extend(decide(p, r) for p, r in zip(probes, answered[len(prompts):]))
         finally:
             if owned and opened is not None:
                 opened.close()
         cases = [case for bias in self.biases for case in self._cases.get(bias.info.slug, [])]
-        return {name: self.score(decisions[name], model=name, cases=cases) for name in names}
+        return {name: self.score(decisions[name], model=name, cases=cases, twins=twins[name]) for name in names}
 
     def score(
-        self, decisions: Iterable[Decision], *, model: str = "model", cases: Sequence[TestCase] | None = None
+        self, decisions: Iterable[Decision], *, model: str = "model", cases: Sequence[TestCase] | None = None,
+        twins: Iterable[Decision] = (),
     ) -> SuiteResult:
         """Score decisions (e.g. handed back from outside) against this suite's cases.
 
         Biases that failed to generate or render their prompts are left out (see ``errors``).
+        ``twins`` are the decisions on the display-reversed probes (:meth:`probe_prompts`): they
+        feed the answer diagnostics only, never the scores.
         """
+        decisions = list(decisions)
         cases = self.cases() if cases is None else cases
         unusable = {e.bias for e in self.errors if e.stage == "generate"}
         cases = [case for case in cases if case.bias not in unusable]
@@ -366,6 +394,7 @@ class BiasSuite:
             if bias.info.slug in case_scores and bias.info.slug not in failed
         }
         generation_errors = [e for e in self.errors if e.stage == "generate"]
+        pairs = twin_pairs(model, cases, decisions, twins)
         return SuiteResult(
             model=model,
             table=pd.DataFrame(rows, columns=_TABLE_COLUMNS),
@@ -373,6 +402,8 @@ class BiasSuite:
             titles={b.info.slug: b.info.title for b in self.biases},
             errors=generation_errors + score_errors,
             paper_compatible=self.paper_compatible,
+            diagnostics=diagnose(model, cases, decisions, pairs, labels=self.labels),
+            twins=pairs,
         )
 
     def _record_error(self, slug: str, stage: Literal["generate", "score"], exc: Exception) -> SuiteError:
@@ -399,7 +430,10 @@ _TABLE_COLUMNS = [
 class SuiteResult:
     """Results of one model on a suite.
 
-    ``table`` has one row per case and condition; ``summary`` one row per bias.
+    ``table`` has one row per case and condition; ``summary`` one row per bias; ``diagnostics``
+    one row per bias and an ``overall`` row on how informative the answers are
+    (:mod:`biasorigins.diagnostics`), from the scored answers and ``twins``, the answers to the
+    display-reversed probes (one row per probed case and condition, never scored).
     """
 
     model: str
@@ -408,6 +442,13 @@ class SuiteResult:
     titles: dict[str, str] = field(default_factory=dict)
     errors: list[SuiteError] = field(default_factory=list)
     paper_compatible: bool = False
+    diagnostics: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DIAGNOSTIC_COLUMNS))
+    twins: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TWIN_COLUMNS))
+
+    @property
+    def answer_quality(self) -> AnswerQuality:
+        """The overall verdict: do the answers follow option content or position? (``.warning``: a sentence or None)"""
+        return answer_quality(self.diagnostics, model=self.model)
 
     @property
     def scores(self) -> pd.DataFrame:
@@ -454,14 +495,21 @@ class SuiteResult:
                               "refused_answers"]]
         frame = frame.rename(columns={"title": "bias", "n_valid": "valid cases", "n_invalid": "invalid cases",
                                       "invalid_answers": "invalid answers", "refused_answers": "refused"})
+        verdicts = self.summary["bias"].map(self.diagnostics.set_index("bias")["verdict"]).fillna("undetermined")
+        if (verdicts != "undetermined").any():
+            follows = {"positional": "position", "content": "content", "mixed": "mixed", "undetermined": ""}
+            frame["answers follow"] = verdicts.map(follows).to_numpy()
         scoring = " (paper-compatible scoring)" if self.paper_compatible else ""
-        text = f"Model: {self.model}{scoring}\n" + frame.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
+        quality = self.answer_quality
+        flag = {"positional": "Warning: ", "mixed": "Note: "}.get(quality.verdict)
+        text = f"Model: {self.model}{scoring}\n" + (f"{flag}{quality.message}\n" if flag else "")
+        text += frame.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
         if self.errors:
             text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)
         return text
 
     def write(self, folder: str | os.PathLike[str], format: str = "csv") -> dict[str, Path]:
-        """Write ``decisions`` (the table) and ``summary`` to ``folder`` as CSV, JSON or Parquet."""
+        """Write ``decisions`` (the table), ``summary`` and ``diagnostics`` to ``folder`` as CSV, JSON or Parquet."""
         return write_results([self], folder, format)
 
     def __str__(self) -> str:
@@ -470,9 +518,10 @@ class SuiteResult:
 
 def write_results(results: Iterable[SuiteResult], folder: str | os.PathLike[str], format: str = "csv"
                   ) -> dict[str, Path]:
-    """Write the ``decisions`` and ``summary`` tables of one or more results (one file each) to ``folder``,
-    both or neither (see :func:`~biasorigins.tables.write_table_set`)."""
+    """Write the ``decisions``, ``summary`` and ``diagnostics`` tables of one or more results (one file
+    each) to ``folder``, all or none (see :func:`~biasorigins.tables.write_table_set`)."""
     results = list(results)
     tables = {"decisions": pd.concat([r.table for r in results], ignore_index=True),
-              "summary": pd.concat([r.summary for r in results], ignore_index=True)}
+              "summary": pd.concat([r.summary for r in results], ignore_index=True),
+              "diagnostics": pd.concat([r.diagnostics for r in results], ignore_index=True)}
     return write_table_set(tables, folder, format)

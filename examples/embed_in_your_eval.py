@@ -57,7 +57,7 @@ print(result.to_string())
 print(result.answer_counts)
 again = suite.run(runner, store=store, progress=False)  # every answer comes from the store
 assert again.table.equals(result.table)
-print("stored answers:", store.count())
+print("stored answers:", store.count())  # 36 scored, 24 display-reversed probes (result.diagnostics)
 
 # %% [markdown]
 # Functions that score options instead of writing text return one number per displayed option

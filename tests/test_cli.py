@@ -71,13 +71,15 @@ def test_evaluate_resumes_from_a_store_and_writes_parquet(tiny_causal_dir: Path,
             "--no-progress", "--format", "parquet"]
     assert main([*args, "--out", str(tmp_path / "first")]) == 0
     with DecisionStore(store) as opened:
-        assert opened.count() == 4 * 2
+        assert opened.count() == 4 * 2 + 4 * 2  # the answers and their display-reversed twins
     assert main([*args, "--out", str(tmp_path / "second")]) == 0
     with DecisionStore(store) as opened:
-        assert opened.count() == 4 * 2  # the second run asked nothing new
+        assert opened.count() == 4 * 2 + 4 * 2  # the second run asked nothing new
     first = pd.read_parquet(tmp_path / "first" / "decisions.parquet")
     second = pd.read_parquet(tmp_path / "second" / "decisions.parquet")
     pd.testing.assert_frame_equal(first, second)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "first" / "diagnostics.parquet"),
+                                  pd.read_parquet(tmp_path / "second" / "diagnostics.parquet"))
     assert first["option_scores"].map(len).eq(11).all()  # lists survive Parquet
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from biasorigins.crosstuning.command import add_crosstune_parser
 from biasorigins.crosstuning.design import CrossTuning
 from biasorigins.analysis.scores import StudyScores
 from biasorigins.crosstuning.study import SCORE_COLUMNS, StudyFolder
+from biasorigins.diagnostics import DIAGNOSTIC_COLUMNS, diagnostics_html, positional_summary
 from biasorigins.errors import BiasOriginsError, ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,7 +82,7 @@ def study_toml(models: dict[str, Path], *, workdir: str, backbones: tuple[str, .
         f'[references.mistral]\nmodel = "{models["mistral"]}"\nname = "Mistral-Tulu"\nbackbone = "mistral"\n'
         f'data = "tulu"\n\n'
         f'[finetune]\npreset = "tiny"\nmax_steps = {STEPS}\nsave_steps = 2\n\n'
-        f'[suite]\nbiases = {json.dumps(BIASES)}\ncases = {CASES}\nbatch_size = 8\n\n'
+        f'[suite]\nbiases = {json.dumps(BIASES)}\ncases = {CASES}\nbatch_size = 8\nreversal_probe = 2\n\n'
         '[analysis]\nn_permutations = 49\nn_bootstrap = 30\nn_restarts = 5\n'
     )
     if mmlu is not None:
@@ -301,6 +303,16 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
     assert isinstance(table, StudyScores) and len(table.models) == 9 and table.has_cases
     assert table.capabilities["MMLU"].to_dict() == capabilities.set_index("model")["value"].to_dict()
     assert "MMLU_seed_mean" in analysis.randomness.groups.columns
+    # every model's answer diagnostics, per cell and for the study
+    diagnostics = study.diagnostics()
+    assert list(diagnostics.columns) == DIAGNOSTIC_COLUMNS and set(diagnostics["model"]) == set(scores["model"])
+    assert len(diagnostics) == 9 * (len(BIASES) + 1)
+    pd.testing.assert_frame_equal(pd.read_csv(workdir / "diagnostics.csv", keep_default_na=False,
+                                              na_values={c: [""] for c in DIAGNOSTIC_COLUMNS}), diagnostics,
+                                  check_dtype=False)
+    assert "answer-diagnostics" in diagnostics_html(diagnostics)
+    sentence = positional_summary(diagnostics)  # tiny random models answer by position
+    assert sentence is not None and html.escape(sentence) in (workdir / "report.html").read_text()
     assert seconds < 120, f"the tiny study took {seconds:.0f} s"
 
 
@@ -318,6 +330,8 @@ def test_rerun_skips_finished_work(finished: tuple[CrossTuning, object, float],
     assert crosstune(str(workdir), "run", "--no-report", "--no-progress") == 0
     out = capsys.readouterr().out
     assert analysis.summaries()["attribution"] in out and f"scores: {workdir / 'scores.csv'}" in out
+    sentence = positional_summary(study.diagnostics())  # tiny random models answer by position
+    assert sentence is not None and f"warning: {sentence}" in out
     assert {p: p.stat().st_mtime_ns for p in workdir.glob("cells/*/*.done.json")} == markers
 
 
@@ -396,13 +410,15 @@ def test_kill_and_restart_gives_identical_results(
                                   pd.read_csv(Path(reference.workdir) / "capabilities.csv"))
     assert analysis.summaries() == reference_analysis.summaries()
     cells = tmp_path / "run" / "cells"
+    suite = study.suite.build()
+    probes = sum(len(suite.probe_prompts(bias)) for bias in suite.biases)  # the display-reversed twins
     for cell in study.cells():  # nothing twice: training steps, stored answers, stage markers
         if not cell.reference:
             log = (cells / cell.id / "finetune" / "training_log.jsonl").read_text().splitlines()
             assert [json.loads(line)["step"] for line in log] == list(range(1, STEPS + 1))
         with DecisionStore(cells / cell.id / "decisions.sqlite") as store:
             assert store.integrity_ok()
-            assert store.count() == len(pd.read_csv(cells / cell.id / "decisions.csv"))
+            assert store.count() == len(pd.read_csv(cells / cell.id / "decisions.csv")) + probes
         assert len(list((cells / cell.id).glob("*.done.json"))) == len(cell.stages)
 
 

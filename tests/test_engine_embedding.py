@@ -81,9 +81,10 @@ def test_callable_answers_are_stored_under_their_fingerprint(suite, tmp_path):
     path = tmp_path / "store.sqlite"
     suite.run(CallableRunner(answer, fingerprint="api-model v1"), store=path, progress=False)
     suite.run(CallableRunner(answer, fingerprint="api-model v1"), store=path, progress=False)
-    assert sum(calls) == len(suite.prompts())
+    asked = len(suite.prompts()) + sum(len(suite.probe_prompts(b)) for b in suite.biases)  # with the probes
+    assert sum(calls) == asked
     suite.run(CallableRunner(answer, fingerprint="api-model v2"), store=path, progress=False)
-    assert sum(calls) == 2 * len(suite.prompts())
+    assert sum(calls) == 2 * asked
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
@@ -148,4 +149,4 @@ def test_bad_answer_files_name_the_row(suite, tmp_path):
 def test_worked_example_runs(capsys):
     runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
-    assert "Loss Aversion" in out and "stored answers: 36" in out
+    assert "Loss Aversion" in out and "stored answers: 60" in out

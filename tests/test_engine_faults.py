@@ -97,7 +97,7 @@ class RunsOutOfMemory(HFRunner):
 
 @pytest.mark.parametrize("error", [torch.OutOfMemoryError, RuntimeError])
 def test_out_of_memory_batches_are_split_and_give_the_same_answers(tiny_causal_dir, caplog, error):
-    suite = BiasSuite(["anchoring", "framing-effect"], cases=3, seed=1)
+    suite = BiasSuite(["anchoring", "framing-effect"], cases=3, seed=1, reversal_probe=0)  # counts prompts
     expected = suite.run(HFRunner(tiny_causal_dir, batch_size=6), progress=False)
     runner = RunsOutOfMemory(tiny_causal_dir, batch_size=6, fits=2, error=error)
     with caplog.at_level(logging.WARNING, logger="biasorigins"):

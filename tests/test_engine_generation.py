@@ -60,7 +60,7 @@ class ScriptedByPrompt(GenerationRunner):
 
 
 def test_invalid_and_refused_answers_keep_their_text_and_are_counted(tiny_causal_dir, tmp_path):
-    suite = BiasSuite(BIASES, cases=3, seed=1)
+    suite = BiasSuite(BIASES, cases=3, seed=1, reversal_probe=0)  # the store holds exactly the table's answers
     runner = ScriptedByPrompt(tiny_causal_dir)
     first = suite.prompts()[0]
     parsed = [parse_choice(text, first.labels, first.options).status for text in runner.answers]

@@ -19,6 +19,7 @@ from biasorigins.suite import BiasSuite
 from biasorigins.testing.responders import RandomResponder
 
 BIASES = ["anchoring", "framing-effect"]
+# Suites here count stored answers, so the display-reversed probe is off (its storage: test_diagnostics.py).
 
 
 class CountingResponder(RandomResponder):
@@ -39,7 +40,7 @@ class CountingResponder(RandomResponder):
 
 
 def test_rerun_takes_every_answer_from_the_store(tmp_path):
-    suite = BiasSuite(BIASES, cases=4, seed=0)
+    suite = BiasSuite(BIASES, cases=4, seed=0, reversal_probe=0)
     path = tmp_path / "decisions.sqlite"
     first = CountingResponder(3)
     result = suite.run(first, store=path, progress=False)
@@ -54,13 +55,13 @@ def test_rerun_takes_every_answer_from_the_store(tmp_path):
 
 def test_keys_separate_models_settings_and_prompts(tmp_path):
     store = DecisionStore(tmp_path / "s.sqlite")
-    suite = BiasSuite(BIASES, cases=2, seed=0)
+    suite = BiasSuite(BIASES, cases=2, seed=0, reversal_probe=0)
     suite.run(CountingResponder(1), store=store, progress=False)
     other_model = CountingResponder(2)
     suite.run(other_model, store=store, progress=False)
     assert other_model.asked == 8
     other_prompts = CountingResponder(1)
-    BiasSuite(BIASES, cases=2, seed=1).run(other_prompts, store=store, progress=False)
+    BiasSuite(BIASES, cases=2, seed=1, reversal_probe=0).run(other_prompts, store=store, progress=False)
     assert other_prompts.asked == 8
 
     class WithSettings(CountingResponder):
@@ -82,7 +83,7 @@ def test_keys_separate_models_settings_and_prompts(tmp_path):
 
 
 def test_errors_are_not_stored_and_are_retried(tmp_path):
-    suite = BiasSuite(BIASES, cases=2, seed=0)
+    suite = BiasSuite(BIASES, cases=2, seed=0, reversal_probe=0)
     path = tmp_path / "s.sqlite"
     flaky = CountingResponder(1, fail_on="treatment")
     result = suite.run(flaky, store=path, progress=False)
@@ -132,7 +133,7 @@ class InterruptedRunner(HFRunner):
 
 
 def test_ctrl_c_mid_run_keeps_finished_batches_and_the_rerun_completes(tiny_causal_dir, tmp_path):
-    suite = BiasSuite(BIASES, cases=3, seed=2)
+    suite = BiasSuite(BIASES, cases=3, seed=2, reversal_probe=0)
     reference = suite.run(HFRunner(tiny_causal_dir, batch_size=2), progress=False)
     path = tmp_path / "s.sqlite"
     interrupted = InterruptedRunner(tiny_causal_dir, batch_size=2, interrupt_at=4)
@@ -159,7 +160,8 @@ _CHILD = textwrap.dedent(
             return super().score_batch(requests)
 
     model, store = sys.argv[1], sys.argv[2]
-    BiasSuite({biases!r}, cases=6, seed=4).run(SlowRunner(model, batch_size=2), store=store, progress=False)
+    suite = BiasSuite({biases!r}, cases=6, seed=4, reversal_probe=0)
+    suite.run(SlowRunner(model, batch_size=2), store=store, progress=False)
     print("finished")
     """
 )
@@ -189,7 +191,7 @@ def test_sigkill_mid_run_then_restart_gives_identical_results_without_duplicates
     total = 2 * 6 * 2
     assert 6 <= before < total and before % 2 == 0  # whole batches only
 
-    suite = BiasSuite(BIASES, cases=6, seed=4)
+    suite = BiasSuite(BIASES, cases=6, seed=4, reversal_probe=0)
     resumed_runner = InterruptedRunner(tiny_causal_dir, batch_size=2, interrupt_at=-1)
     resumed = suite.run(resumed_runner, store=path, progress=False)
     assert resumed_runner.batches == (total - before) // 2

@@ -74,10 +74,11 @@ class StudyAnalysis(BaseModel):
         return {name: result.summary for name, result in self.results().items()}
 
     def report(self, path: str | Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
-               note: str | None = None) -> Path:
+               note: str | None = None, appendix: Mapping[str, pd.DataFrame] | None = None) -> Path:
         """Write a self-contained HTML report (tables, embedded figures, summaries) and a Markdown twin.
 
-        ``note`` is a caveat shown under the title.
+        ``note`` is a caveat shown under the title; ``appendix`` holds further tables
+        ``{heading: table}`` shown after the summary.
 
         The Markdown file ``<stem>.md`` is written beside ``path`` with its figures as PNG files in
         ``<stem>_figures/``. Figures need matplotlib (``pip install biasorigins[plots]``).
@@ -87,7 +88,7 @@ class StudyAnalysis(BaseModel):
         Path
             The HTML file.
         """
-        return write_report(self, Path(path), figures=figures, title=title, note=note)
+        return write_report(self, Path(path), figures=figures, title=title, note=note, appendix=appendix)
 
     def __str__(self) -> str:
         lines = [f"{name}: {sentence}" for name, sentence in self.summaries().items()]

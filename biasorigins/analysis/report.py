@@ -15,6 +15,8 @@ import pandas as pd
 from biasorigins.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from matplotlib.figure import Figure
 
     from biasorigins.analysis.analyze import StudyAnalysis
@@ -129,10 +131,12 @@ def _guide(name: str) -> str:
 
 
 def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
-                 note: str | None = None) -> Path:
+                 note: str | None = None, appendix: Mapping[str, pd.DataFrame] | None = None) -> Path:
     """Write ``path`` (HTML, self-contained) and ``<stem>.md`` with figures in ``<stem>_figures/``.
 
-    ``note`` is a caveat shown under the title (e.g. that a study is a toy-scale demonstration).
+    ``note`` is a caveat shown under the title (e.g. that a study is a toy-scale demonstration);
+    ``appendix`` holds further tables ``{heading: table}`` shown after the summary (e.g. the answer
+    diagnostics of every model).
     """
     if path.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"report path {path} must end in .html (the Markdown twin is written beside it)")
@@ -164,12 +168,14 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
         *[f'<li class="skipped"><b>{html.escape(name)}</b>: skipped ({html.escape(reason)})</li>'
           for name, reason in analysis.skipped.items()],
         "</ul>",
+        *[_html_table(name, table) for name, table in (appendix or {}).items()],
     ]
     md_parts = [f"# {title}", "", *([f"> **{note}**", ""] if note else []), overview, "", f"_Settings: {settings}_",
                 "", "## Summary", ""]
     md_parts += [f"- **{name}**: {text}" for name, text in analysis.summaries().items()]
     md_parts += [f"- **{name}**: skipped ({reason})" for name, reason in analysis.skipped.items()]
     md_parts.append("")
+    md_parts += [_markdown_table(name, table) for name, table in (appendix or {}).items()]
 
     for name, result in analysis.results().items():
         html_parts += _html_section(name, result, sections.get(name, []))

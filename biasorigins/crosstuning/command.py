@@ -112,7 +112,11 @@ def cmd_crosstune(args: argparse.Namespace) -> int:
         print(f"{name}: {sentence}")
     for name, reason in analysis.skipped.items():
         print(f"{name}: skipped ({reason})")
-    from biasorigins.crosstuning.study import REPORT_FILE, SCORES_FILE
+    from biasorigins.crosstuning.study import DIAGNOSTICS_FILE, REPORT_FILE, SCORES_FILE
+    from biasorigins.diagnostics import positional_summary
+
+    if (sentence := positional_summary(study.diagnostics())) is not None:
+        print(f"warning: {sentence} (see {DIAGNOSTICS_FILE})")
 
     workdir = Path(study.workdir)
     print(f"\nscores: {workdir / SCORES_FILE}")

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from biasorigins.diagnostics import DEFAULT_REVERSAL_PROBE
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.models.base import AnswerMode
 from biasorigins.models.chat import ChatFormat
@@ -233,6 +234,9 @@ class SuiteSpec(_Spec):
         As in `BiasSuite`.
     batch_size
         Prompts per forward pass (speed only; answers do not depend on it).
+    reversal_probe
+        Cases per bias asked again with the options reversed, for the answer diagnostics (as in
+        `BiasSuite`; 0: off).
     """
 
     biases: str | tuple[str, ...] = "paper32"
@@ -244,6 +248,7 @@ class SuiteSpec(_Spec):
     labels: Literal["letters", "numbers"] = "letters"
     paper_compatible: bool = False
     batch_size: int = Field(16, ge=1)
+    reversal_probe: int = Field(DEFAULT_REVERSAL_PROBE, ge=0)
 
     @field_validator("biases", mode="before")
     @classmethod
@@ -281,7 +286,8 @@ class SuiteSpec(_Spec):
 
         biases = list(self.biases) if isinstance(self.biases, tuple) else self.biases
         return BiasSuite(biases, cases=self.cases, seed=self.seed, counterbalance=self.counterbalance,
-                         labels=self.labels, paper_compatible=self.paper_compatible)
+                         labels=self.labels, paper_compatible=self.paper_compatible,
+                         reversal_probe=self.reversal_probe)
 
     def identity(self) -> dict[str, Any]:
         """The settings that change answers (everything but the batch size)."""
@@ -681,6 +687,12 @@ class CrossTuning(_Spec):
         from biasorigins.crosstuning.study import study_scores
 
         return study_scores(self)
+
+    def diagnostics(self) -> pd.DataFrame:
+        """Every evaluated model's answer diagnostics: per bias and overall (see `biasorigins.diagnostics`)."""
+        from biasorigins.crosstuning.study import study_diagnostics
+
+        return study_diagnostics(self)
 
     def analyze(self, **options: Any) -> StudyAnalysis:
         """All analyses on the collected scores; ``options`` override the design's ``[analysis]``."""

@@ -8,12 +8,14 @@ The study folder (``workdir``)::
         decisions.sqlite          every answer, stored batch by batch (reused by a restart or a changed suite)
         decisions.csv             one row per test case and condition (choice, status, score)
         summary.csv               per-bias mean, CI, valid and invalid counts
+        diagnostics.csv           how informative the answers are, per bias and overall (biasorigins.diagnostics)
         scores.csv                one row per test case: model, backbone, data, seed, reference, bias,
                                   scenario, case, score
         mmlu.json, mmlu.csv       MMLU accuracy, and every question's prediction (with an [mmlu] section)
         <stage>.done.json         marker of a finished stage, with the fingerprint of its inputs
         .lock                     held while a process works on the cell
     scores.csv                    every cell's scores (written when all cells are done)
+    diagnostics.csv               every cell's answer diagnostics, one block of rows per model
     capabilities.csv              model, metric, value (MMLU)
     report.html, report.md, report_figures/
 
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAPABILITIES_FILE",
     "DESIGN_FILE",
+    "DIAGNOSTICS_FILE",
     "REPORT_FILE",
     "SCORES_FILE",
     "SCORE_COLUMNS",
@@ -69,6 +72,7 @@ __all__ = [
     "require_workdir",
     "run_cell",
     "run_study",
+    "study_diagnostics",
     "study_scores",
     "study_status",
 ]
@@ -78,6 +82,7 @@ logger = logging.getLogger(__name__)
 DESIGN_FILE = "study.toml"
 SCORES_FILE = "scores.csv"
 CAPABILITIES_FILE = "capabilities.csv"
+DIAGNOSTICS_FILE = "diagnostics.csv"
 REPORT_FILE = "report.html"
 CELLS_DIR = "cells"
 SCORE_COLUMNS = ["model", "backbone", "data", "seed", "reference", "bias", "scenario", "case", "score"]
@@ -290,8 +295,11 @@ def _evaluate(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: Loade
     directory = folder.cell_dir(cell)
     folder.write_csv(directory / "decisions.csv", result.table)
     folder.write_csv(directory / "summary.csv", result.summary)
+    folder.write_csv(directory / DIAGNOSTICS_FILE, result.diagnostics)
     folder.write_csv(directory / "scores.csv", _cell_scores(cell, result.scores))
     invalid = int((~result.table["valid"]).sum())
+    if (warning := result.answer_quality.warning) is not None:
+        logger.warning("cell %s: %s", cell.id, warning)
     if result.errors:
         logger.warning("cell %s: %d bias(es) failed: %s", cell.id, len(result.errors),
                        "; ".join(f"{e.bias} ({e.stage}): {e.message}" for e in result.errors))
@@ -463,9 +471,12 @@ def run_study(study: CrossTuning, *, report: bool = True, progress: bool = True)
     scores, capabilities = collect_scores(study)
     folder.write_csv(folder.root / SCORES_FILE, scores)
     folder.write_csv(folder.root / CAPABILITIES_FILE, capabilities)
+    diagnostics = study_diagnostics(study)
+    folder.write_csv(folder.root / DIAGNOSTICS_FILE, diagnostics)
     analysis = study.analyze()
     if report:
-        analysis.report(folder.root / REPORT_FILE, title=study.name)
+        analysis.report(folder.root / REPORT_FILE, title=study.name, note=_positional_note(diagnostics),
+                        appendix=_diagnostics_appendix(diagnostics))
     for name, sentence in analysis.summaries().items():
         logger.info("%s: %s", name, sentence)
     return analysis
@@ -497,6 +508,40 @@ def collect_scores(study: CrossTuning) -> tuple[pd.DataFrame, pd.DataFrame]:
     scores = pd.concat(frames, ignore_index=True)
     scores["seed"] = scores["seed"].astype("Int64")
     return scores[SCORE_COLUMNS], pd.DataFrame(capabilities, columns=["model", "metric", "value"])
+
+
+def study_diagnostics(study: CrossTuning) -> pd.DataFrame:
+    """Every evaluated cell's answer diagnostics (`biasorigins.diagnostics`), one block of rows per model.
+
+    Cells not evaluated yet, or evaluated before diagnostics were written, are left out. Use
+    `biasorigins.diagnostics.model_warnings` or `diagnostics_html` on the result for the per-model warnings.
+    """
+    from biasorigins.diagnostics import DIAGNOSTIC_COLUMNS
+
+    folder = StudyFolder(require_workdir(study))
+    frames = [pd.read_csv(path, keep_default_na=False, na_values={c: [""] for c in DIAGNOSTIC_COLUMNS})
+              for cell in study.cells()
+              if stage_state(study, folder, cell, "evaluate") == "done"
+              and (path := folder.cell_dir(cell) / DIAGNOSTICS_FILE).is_file()]
+    if not frames:
+        return pd.DataFrame(columns=DIAGNOSTIC_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[DIAGNOSTIC_COLUMNS]
+
+
+def _positional_note(diagnostics: pd.DataFrame) -> str | None:
+    """The report's caveat when some models answer by option position (see `biasorigins.diagnostics`)."""
+    from biasorigins.diagnostics import positional_summary
+
+    sentence = positional_summary(diagnostics)
+    return None if sentence is None else f"Answer diagnostics: {sentence} ({DIAGNOSTICS_FILE})."
+
+
+def _diagnostics_appendix(diagnostics: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The report's table of every model's overall answer diagnostics (none when there are none)."""
+    from biasorigins.diagnostics import OVERALL
+
+    overall = diagnostics[diagnostics["bias"] == OVERALL].drop(columns=["bias"])
+    return {} if overall.empty else {f"Answer diagnostics per model ({DIAGNOSTICS_FILE})": overall}
 
 
 def study_scores(study: CrossTuning) -> StudyScores:

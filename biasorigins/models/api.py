@@ -269,13 +269,13 @@ class APIRunner:
         """Send one request, retrying rate limits, server errors, timeouts and lost connections."""
         import openai
 
-        resource = self._client.chat.completions if self.endpoint == "chat" else self._client.completions
+        path = "/chat/completions" if self.endpoint == "chat" else "/completions"
         problem = ""
         for attempt in range(self.max_retries + 1):
             if stop.is_set():
                 raise _Stopped
             try:
-                return _completion_body(resource.with_raw_response.create(**request).http_response.text)
+                return _completion_body(self._client.post(path, body=request, cast_to=str))
             except openai.APIStatusError as error:
                 if error.status_code != 408 and error.status_code != 429 and error.status_code < 500:
                     raise ModelServerError(self._redact(

@@ -135,6 +135,8 @@ class FakeOpenAIServer:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    request_queue_size = 128  # many clients connect at once
+
     def handle_error(self, request: Any, client_address: Any) -> None:  # a client that hung up is expected
         pass
 
@@ -146,6 +148,7 @@ def _logprob(label: str, chosen: str, labels: list[str]) -> float:
 def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body leave at once (else ~40 ms per reply)
 
         def log_message(self, *args: Any) -> None:  # quiet
             pass
@@ -201,3 +204,22 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                     server.answered += 1
 
     return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m biasorigins.testing.openai_server [--port 8000] [--delay 0] [--lifetime 600]``: a stand-in server."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A stand-in OpenAI-compatible server on 127.0.0.1 (answers "
+                                                 "from a hash of each prompt; for trying API runs offline)")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds spent on every request")
+    parser.add_argument("--lifetime", type=float, default=600.0, help="seconds before it stops by itself")
+    args = parser.parse_args(argv)
+    server = FakeOpenAIServer(port=args.port, delay=args.delay, lifetime=args.lifetime).start()
+    print(f"serving {server.base_url} for {args.lifetime:.0f} s", flush=True)
+    server._stopped.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -97,7 +97,7 @@ def test_rate_limits_and_server_errors_are_retried_with_exponential_backoff(suit
 
 def test_a_server_that_keeps_failing_stops_the_run_with_one_line(suite: BiasSuite) -> None:
     with FakeOpenAIServer(faults={k: "500" for k in range(1, 10)}) as server:
-        with pytest.raises(ModelServerError, match=r"after 3 tries \(status 500\).*rerun resumes") as caught:
+        with pytest.raises(ModelServerError, match=r"after 3 tries \(status 500\).*a rerun resumes") as caught:
             quick(server, concurrency=1, max_retries=2).decide(suite.prompts()[:2])
     assert "\n" not in str(caught.value) and server.requests == 3
 

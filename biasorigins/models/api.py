@@ -294,7 +294,7 @@ class APIRunner:
                     raise _Stopped
         raise ModelServerError(self._redact(
             f"{self.name}: no answer from {self.base_url} after {self.max_retries + 1} tries ({problem}); "
-            "answers received before are kept in the decision store, so a rerun resumes"))
+            "with a decision store (--store), a rerun resumes where this run stopped"))
 
     def _redact(self, text: str) -> str:
         """``text`` with the API key blanked out (servers may echo it back)."""

@@ -6,7 +6,8 @@
 
 - ``mode="likelihood"`` (default): the option labels' log-probabilities at the
   answer position, from the ``top_logprobs`` of the reply's first token that is
-  not a preamble ("Option", "Answer:", "**", spaces); a server that returns no
+  an option label, else its first token that is not a preamble ("Option",
+  "Answer:", "**", spaces); a server that returns no
   log-probabilities is answered in generate mode instead, with a logged note;
 - ``mode="generate"``: the greedy reply text, read by
   :func:`~biasorigins.models.parsing.parse_choice`.
@@ -43,8 +44,8 @@ logger = logging.getLogger(__name__)
 
 Endpoint = Literal["chat", "completions"]
 _API_VERSION = 1
-#: Tokens asked for in likelihood mode: enough to pass a preamble such as "**Option" and reach the label.
-_LIKELIHOOD_TOKENS = 4
+#: Tokens asked for in likelihood mode: enough to pass a preamble such as "I choose Option" and reach the label.
+_LIKELIHOOD_TOKENS = 8
 #: Reply tokens that may come before the label; the answer position is the first token not among them.
 _PREAMBLE = frozenset({"", "option", "answer", "answer:", "choice", "the", "i", "choose"})
 #: Characters around a label token that do not change which label it is ("**B**", "(B)", "B.").
@@ -366,14 +367,15 @@ def _label_of(token: str) -> str:
 
 
 def _choice_from_logprobs(prompt: Prompt, positions: list[tuple[str, dict[str, float]]], text: str) -> Response:
-    """The option whose label is most likely at the answer position (the first non-preamble reply token).
+    """The option whose label is most likely at the answer position: the first reply token that is a
+    label ("You choose Option A": " A"), else the first that is not a preamble.
 
     Tokens that spell the same label (" B", "B", "**B") are pooled; labels missing from the
     top list score -inf.
     """
     labels = set(prompt.labels)
-    answer = next(((token, top) for token, top in positions
-                   if _label_of(token) in labels or _label_of(token).lower() not in _PREAMBLE), None)
+    answer = next(((token, top) for token, top in positions if _label_of(token) in labels), None) or next(
+        ((token, top) for token, top in positions if _label_of(token).lower() not in _PREAMBLE), None)
     if answer is None:
         return Response(status="invalid", text=text, error="the reply ends before an answer position")
     pooled: dict[str, list[float]] = {}

@@ -15,6 +15,7 @@ __version__ = "0.1.0.dev0"
 _EXPORTS: dict[str, str] = {
     "analyze_scores": "biasorigins.analysis",
     "answers_complete": "biasorigins.bias",
+    "APIRunner": "biasorigins.models.api",
     "AnswerScale": "biasorigins.records",
     "Bias": "biasorigins.bias",
     "BiasInfo": "biasorigins.bias",
@@ -49,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "LoadedModel": "biasorigins.models.loading",
     "MMLUResult": "biasorigins.mmlu",
     "ModelLoadError": "biasorigins.errors",
+    "ModelServerError": "biasorigins.errors",
     "parse_choice": "biasorigins.models.parsing",
     "ParsedChoice": "biasorigins.models.parsing",
     "pick": "biasorigins.bias",

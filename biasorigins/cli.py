@@ -98,10 +98,36 @@ def adapter_folders(values: Sequence[str] | None) -> dict[str, Path]:
     return folders
 
 
+def _api_runner(args: argparse.Namespace) -> Runner | None:
+    """The runner of a served model (``openai:NAME``, or ``--base-url URL --model NAME``), else None."""
+    served = args.model.startswith("openai:") if args.model else False
+    if not served and not args.base_url:
+        if args.model_name:
+            raise ConfigError("--model names a served model: give --base-url too (or the positional MODEL)")
+        return None
+    if args.model and args.model_name:
+        raise ConfigError(f"give the model once: {args.model!r} or --model {args.model_name!r}")
+    if args.adapter:
+        raise ConfigError("--adapter needs a local model; a served model is evaluated as the server runs it")
+    from biasorigins.models.api import APIRunner
+
+    model = args.model_name or (args.model.removeprefix("openai:") if args.model else None)
+    if not model:
+        raise ConfigError("--base-url needs the served model's name: --model NAME")
+    return APIRunner(model, base_url=args.base_url, mode=args.mode, endpoint=args.endpoint, name=args.name,
+                     max_new_tokens=args.max_new_tokens, concurrency=args.concurrency)
+
+
 def _model_runners(args: argparse.Namespace) -> list[Runner]:
     """The runners ``evaluate`` asks: one per adapter (and the bare model first with --with-base),
-    all sharing one loaded model; likelihood choice or generation + parsing."""
+    all sharing one loaded model; likelihood choice or generation + parsing; or one served model."""
     from biasorigins.models.base import mode_runner
+
+    served = _api_runner(args)
+    if served is not None:
+        return [served]
+    if not args.model:
+        raise ConfigError("give a model: a local folder, .gguf file, hub id, 'smollm2' or openai:NAME")
     from biasorigins.models.hf import BASE_ADAPTER
     from biasorigins.models.loading import load_model
 
@@ -245,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("evaluate", help="run the bias suite on a model and print the per-bias table")
-    p.add_argument("model", help="local folder, .gguf file, hub id, or 'smollm2' for the offline SmolLM2-135M-Instruct")
+    p.add_argument("model", nargs="?", help="local folder, .gguf file, hub id, 'smollm2' for the offline "
+                                            "SmolLM2-135M-Instruct, or openai:NAME for a model behind the OpenAI API")
     p.add_argument("--biases", nargs="+", metavar="NAME", help="bias names or one preset name (default: all)")
     p.add_argument("--cases", type=int, default=20, help="test cases per bias (default 20)")
     p.add_argument("--seed", type=int, default=0, help="master seed for the test cases (default 0)")
@@ -269,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="an SQLite decision store: answers already there are reused, so a stopped "
                                    "run resumes where it stopped")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    api = p.add_argument_group("served models", "any OpenAI-compatible server; the key comes from $OPENAI_API_KEY")
+    api.add_argument("--base-url", help="the server's API root, e.g. http://127.0.0.1:8080/v1")
+    api.add_argument("--model", dest="model_name", metavar="NAME", help="the model name the server knows")
+    api.add_argument("--endpoint", choices=["chat", "completions"], default="chat",
+                     help="chat completions (default; the server's chat template) or raw completions")
+    api.add_argument("--concurrency", type=int, default=8, help="requests in flight at once (default 8)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("finetune", help="LoRA-finetune a model on instruction data")

@@ -28,3 +28,7 @@ class DataFormatError(ConfigError):
 
 class ModelLoadError(BiasOriginsError):
     """A model or tokenizer could not be loaded."""
+
+
+class ModelServerError(BiasOriginsError):
+    """A model server refused a request, or gave no answer after every retry."""

@@ -79,7 +79,7 @@ def test_evaluate_command_against_a_real_server(llama_server: str, tmp_path: Pat
     store = tmp_path / "decisions.sqlite"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = [sys.executable, "-m", "biasorigins", "evaluate", "--base-url", llama_server, "--model", "smollm2",
-               "--biases", *BIASES, "--cases", "2", "--mode", "generate", "--store", str(store), "--no-progress"]
+               "--biases", *BIASES, "--cases", "2", "--reversal-probe", "0", "--mode", "generate", "--store", str(store), "--no-progress"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "Model: smollm2" in done.stdout and "Anchoring" in done.stdout

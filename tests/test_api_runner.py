@@ -31,7 +31,7 @@ SECRET = "sk-test-0123456789-DO-NOT-LEAK"
 
 @pytest.fixture(scope="module")
 def suite() -> BiasSuite:
-    return BiasSuite(BIASES, cases=2, seed=0)
+    return BiasSuite(BIASES, cases=2, seed=0, reversal_probe=0)
 
 
 @pytest.fixture(autouse=True)
@@ -140,7 +140,7 @@ def test_malformed_replies_become_errors_that_a_rerun_asks_again(suite: BiasSuit
 
 def test_a_server_that_dies_mid_run_loses_nothing(tmp_path: Path) -> None:
     path = tmp_path / "decisions.sqlite"
-    suite = BiasSuite(BIASES, cases=5, seed=0)
+    suite = BiasSuite(BIASES, cases=5, seed=0, reversal_probe=0)
     prompts = suite.prompts()
     with FakeOpenAIServer(die_after=10, delay=0.01) as server:
         port = server.port
@@ -191,7 +191,7 @@ def test_the_key_never_leaks(suite: BiasSuite, tmp_path: Path, monkeypatch, capl
         runner = quick(server)
         result = suite.run(runner, store=path, progress=False)
         assert main(["evaluate", "--base-url", server.base_url, "--model", "fake-model", "--biases", *BIASES,
-                     "--cases", "2", "--store", str(path), "--no-progress", "--out", str(tmp_path / "out")]) == 0
+                     "--cases", "2", "--reversal-probe", "0", "--store", str(path), "--no-progress", "--out", str(tmp_path / "out")]) == 0
     assert server.authorizations[0] == f"Bearer {SECRET}"  # the key was sent, so it could have leaked
     seen = [repr(runner), runner.fingerprint, runner.model_fingerprint, str(runner.settings), caplog.text,
             result.table.to_csv(), str(vars(runner)), *capsys.readouterr()]
@@ -225,11 +225,11 @@ def test_bad_settings_are_config_errors_before_any_request() -> None:
 def test_cli_evaluates_a_served_model(suite: BiasSuite, tmp_path: Path, monkeypatch, capsys) -> None:
     with FakeOpenAIServer() as server:
         code = main(["evaluate", "--base-url", server.base_url, "--model", "fake-model", "--biases", *BIASES,
-                     "--cases", "2", "--mode", "generate", "--no-progress"])
+                     "--cases", "2", "--reversal-probe", "0", "--mode", "generate", "--no-progress"])
         assert code == 0 and server.requests == len(suite.prompts())
         assert "Model: fake-model" in capsys.readouterr().out
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        assert main(["evaluate", "openai:fake-model", "--biases", "anchoring", "--cases", "2", "--no-progress"]) == 0
+        assert main(["evaluate", "openai:fake-model", "--biases", "anchoring", "--cases", "2", "--reversal-probe", "0", "--no-progress"]) == 0
         assert server.bodies[-1]["model"] == "fake-model" and "logprobs" in server.bodies[-1]
     assert main(["evaluate", "openai:m", "--adapter", str(tmp_path), "--no-progress"]) == 1
     assert "--adapter needs a local model" in capsys.readouterr().err
@@ -254,7 +254,7 @@ def test_cli_run_killed_mid_way_resumes(suite: BiasSuite, tmp_path: Path) -> Non
     total = len(suite.prompts())
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = [sys.executable, "-m", "biasorigins", "evaluate", "--model", "fake-model", "--biases", *BIASES,
-               "--cases", "2", "--store", str(path), "--no-progress", "--concurrency", "2"]
+               "--cases", "2", "--reversal-probe", "0", "--store", str(path), "--no-progress", "--concurrency", "2"]
     with FakeOpenAIServer(delay=0.1) as server:
         port = server.port
         process = subprocess.Popen([*command, "--base-url", server.base_url], env=env,

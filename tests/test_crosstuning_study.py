@@ -313,7 +313,9 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
     assert "answer-diagnostics" in diagnostics_html(diagnostics)
     sentence = positional_summary(diagnostics)  # tiny random models answer by position
     assert sentence is not None and html.escape(sentence) in (workdir / "report.html").read_text()
-    assert seconds < 120, f"the tiny study took {seconds:.0f} s"
+    assert "Answer diagnostics per model" in (workdir / "report.md").read_text()  # the appendix table
+    # about 60 s on a quiet 2-core machine; the bound leaves room for a loaded CI runner
+    assert seconds < 240, f"the tiny study took {seconds:.0f} s"
 
 
 def test_rerun_skips_finished_work(finished: tuple[CrossTuning, object, float],

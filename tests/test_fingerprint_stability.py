@@ -92,7 +92,7 @@ def _rows(path: Path) -> int:
 def test_evaluate_with_an_adapter_resumes_from_the_store_in_a_new_process(tiny_causal_dir, adapter_dir, tmp_path):
     store = tmp_path / "answers.sqlite"
     command = [sys.executable, "-m", "biasorigins", "evaluate", str(tiny_causal_dir), "--adapter", str(adapter_dir),
-               "--biases", "anchoring", "--cases", "2", "--store", str(store), "--no-progress"]
+               "--biases", "anchoring", "--cases", "2", "--reversal-probe", "0", "--store", str(store), "--no-progress"]
     counts = []
     for hash_seed in ("11", "12"):
         done = subprocess.run(command, capture_output=True, text=True, timeout=300,

@@ -92,7 +92,7 @@ def test_a_cell_killed_while_evaluating_resumes_without_answering_again(tiny_cau
     study = tmp_path / "study.toml"
     study.write_text(f'workdir = "{tmp_path / "run"}"\nseeds = [0]\n[backbones.llama]\nmodel = "{tiny_causal_dir}"\n'
                      f'[datasets.flan]\npath = "{FLAN}"\nchat_format = "raw"\n[finetune]\npreset = "tiny"\n'
-                     '[suite]\nbiases = ["anchoring", "loss-aversion"]\ncases = 4\nbatch_size = 1\n')
+                     '[suite]\nbiases = ["anchoring", "loss-aversion"]\ncases = 4\nbatch_size = 1\nreversal_probe = 0\n')
     script = tmp_path / "cell.py"
     script.write_text(_CELL)
     store = tmp_path / "run" / "cells" / "llama-flan-s0" / "decisions.sqlite"

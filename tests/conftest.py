@@ -17,10 +17,20 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """The paper's published score tables, shipped with the package (biasorigins/data/reference)."""
+    """The folder of the paper's published 14-model table, shipped with the package (biasorigins/data/reference)."""
     from biasorigins.analysis import paper_table_path
 
     return paper_table_path("full").parent
+
+
+@pytest.fixture(scope="session")
+def llama2_mistral_table() -> Path:
+    """The paper's scenario-level table (not shipped: keyed by CC BY-SA scenario sentences), read from the
+    workspace's ../shared/reference beside the checkout; skips when it is absent."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "reference" / "llama2_mistral_scenario_scores.csv"
+    if not path.is_file():
+        pytest.skip(f"the paper's Llama2/Mistral table is not shipped; expected it at {path}")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -25,16 +25,8 @@ def suite_for(slug: str) -> BiasSuite:
     return conformance_suite(registered_biases()[slug].bias, cases=CASES)
 
 
-_PLANNING_FALLACY_INSENSITIVE = (
-    "insensitive metric: a plan of 50% that ignores overrun records and takes underrun records up twice "
-    "scores only +0.24 (the opposite tendency -0.24); the ratio score divides the missing update by the "
-    "distance to the scale's end, and underrun cases are pressed against 0%"
-)
 #: Known failures, each a finding about the test itself (strict: a fix makes them fail until removed here).
-KNOWN_FAILURES = {
-    ("planning-fallacy", "check_biased_text_responder"): _PLANNING_FALLACY_INSENSITIVE,
-    ("planning-fallacy", "check_opposite_text_responder"): _PLANNING_FALLACY_INSENSITIVE,
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def _cases() -> list[object]:

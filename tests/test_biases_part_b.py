@@ -180,13 +180,29 @@ def test_planning_fallacy_default_formula_centres_rational_updating_at_zero() ->
         for c in range(0, 11 - steps):
             assert bias.score(over, {"control": c, "treatment": c + steps}) == 0.0
             assert bias.score(under, {"control": c + steps, "treatment": c}) == 0.0
-        # ignoring an overrun keeps the plan too short: biased
-        assert bias.score(over, {"control": 5, "treatment": 5}) == pytest.approx(steps / (5 + steps))
-        # ignoring an underrun keeps the plan too long: the opposite sign
-        assert bias.score(under, {"control": 5, "treatment": 5}) == pytest.approx(-steps / (5 + steps))
+        # ignoring an overrun keeps the plan a whole record too short: biased
+        assert bias.score(over, {"control": 5, "treatment": 5}) == 1.0
+        # ignoring an underrun keeps the plan a whole record too long: the opposite sign
+        assert bias.score(under, {"control": 5, "treatment": 5}) == -1.0
     # the paper's constant shift makes rational updating score negative
     paper = bias.configured(paper_compatible=True)
     assert paper.score(planning_case("over", 30, paper_compatible=True), {"control": 5, "treatment": 8}) < -0.2
+
+
+@pytest.mark.parametrize(
+    ("direction", "points", "c", "t", "expected"),
+    [
+        ("over", 20, 5, 6, 0.5),  # half of a 2-step overrun taken up
+        ("over", 20, 5, 9, -1.0),  # twice the update: cut at -1
+        ("over", 40, 8, 10, 0.0),  # implied 12 is off the scale: the top is the rational plan
+        ("under", 30, 6, 0, 1.0),  # an underrun taken up twice over
+        ("under", 30, 6, 4, -1 / 3),  # a third of the update left out: plan too long
+        ("under", 10, 0, 0, 0.0),  # nothing to take up below 0%
+    ],
+)
+def test_planning_fallacy_golden_missed_update(direction: str, points: int, c: int, t: int, expected: float) -> None:
+    case = planning_case(direction, points)
+    assert get_bias("planning-fallacy").score(case, {"control": c, "treatment": t}) == pytest.approx(expected)
 
 
 def exact_random_mean(slug_cases: list[TestCase], bias) -> float:

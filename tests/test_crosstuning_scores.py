@@ -52,7 +52,7 @@ def test_model_names_give_labels(name: str, expected: tuple) -> None:
     assert (labels["backbone"], labels["data"], labels["seed"], labels["reference"]) == expected
 
 
-def test_seeds_read_from_names_warn_but_known_and_labelled_models_do_not() -> None:
+def test_seeds_read_from_names_warn_but_known_and_labelled_models_do_not(llama2_mistral_table: Path) -> None:
     frame = pd.DataFrame({"model": ["X-A-Seed-0", "X-A-Seed-1", "X-B-Seed-0", "X-B-Seed-1"], "bias": "b",
                           "score": [0.1, 0.2, 0.3, 0.4]})
     with pytest.warns(UserWarning, match="seeds read from model names"):
@@ -60,8 +60,14 @@ def test_seeds_read_from_names_warn_but_known_and_labelled_models_do_not() -> No
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         StudyScores.load(frame.assign(seed=[0, 1, 0, 1]))
-        paper = load_paper_scores("llama2_mistral")
+        paper = StudyScores.load(llama2_mistral_table)
     assert paper.models["reference"].all() and paper.models["seed"].isna().all()
+
+
+def test_the_unshipped_paper_table_says_where_to_get_it() -> None:
+    assert load_paper_scores().models["reference"].sum() == 2
+    with pytest.raises(ConfigError, match="not shipped.*StudyScores.load"):
+        load_paper_scores("llama2_mistral")
 
 
 def test_unparseable_model_name_says_how_to_label_it() -> None:

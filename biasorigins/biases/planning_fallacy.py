@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from biasorigins.bias import BiasInfo, CaseContent, RatioScaleBias, rotate
+from biasorigins.bias import Bias, BiasInfo, CaseContent, answers_complete, rotate
 from biasorigins.biases._reading import body, nearest, option
+from biasorigins.metrics import ratio_scale_score
 from biasorigins.records import Condition, TestCase
 from biasorigins.scenarios import Scenario
 from biasorigins.stimuli import fill, percent_scale, scenario_slots
@@ -59,7 +59,22 @@ _RECORD = (
 )
 
 
-class PlanningFallacy(RatioScaleBias):
+def missed_update_score(control: int, treatment: int, *, record_steps: int, overrun: bool,
+                        n_options: int = N_OPTIONS) -> float:
+    """Share of the record's implied update that the treatment plan leaves out, in [-1, 1].
+
+    The record implies the plan ``control + record_steps`` (overrun) or ``control - record_steps``
+    (underrun), kept on the scale. The score is ``(implied - treatment) / record_steps``, cut to
+    [-1, 1]: 0 for a rational update, +1 for a plan a whole record shorter than implied (an overrun
+    ignored, or an underrun taken up twice), -1 for one a whole record longer.
+    """
+    if record_steps <= 0:
+        raise ValueError(f"record_steps must be positive, got {record_steps}")
+    implied = min(max(control + (record_steps if overrun else -record_steps), 0), n_options - 1)
+    return float(min(max((implied - treatment) / record_steps, -1.0), 1.0))
+
+
+class PlanningFallacy(Bias):
     """Reference-point design: a time plan without (control) and with (treatment) the record of
     how far similar projects overran or underran their planned share of working time.
 
@@ -67,23 +82,24 @@ class PlanningFallacy(RatioScaleBias):
     ("under") than planned, ``u`` in {10, 20, 30, 40}. A responder who updates rationally
     answers ``t = c + u/10`` (over) or ``t = c - u/10`` (under) in scale steps.
 
-    Default score (the formula the original docstring intends, without its constant shift):
-    over: k = +1, x1 = -u/10, x2 = 0, i.e. ``(c + u/10 - t) / max(c + u/10, t)``; under: the
-    same on the mirrored scale (flip both answers, k = -1), i.e.
-    ``(c - u/10 - t) / max(10 - c + u/10, 10 - t)``. Rational updating scores 0; a plan that
-    stays more optimistic (shorter) than the record implies scores positive.
+    Default score (`missed_update_score`): how much of that update the treatment plan leaves out,
+    as a share of the record, ``(c ± u/10 - t) / (u/10)`` cut to [-1, 1]. Rational updating scores
+    0; a plan that stays more optimistic (shorter) than the record implies scores positive:
+    ignoring an overrun +1, ignoring an underrun -1, so a responder that ignores every record
+    averages 0, and only asymmetric, optimistic updating (discounting bad news, taking up good
+    news) scores positive. Half the cases (rotated per scenario) carry an underrun record.
 
-    Deliberate deviation from the paper's design: half the cases (rotated per scenario) carry
-    an underrun record. The original gives only overruns, so a responder that ignores the
-    record, and with it a uniformly random one, scores positive (+0.27 with this formula);
-    with both directions both average 0 and only asymmetric, optimistic updating (discounting
-    bad news, taking up good news) scores positive.
+    Deliberate deviations from the paper's design: the original gives overrun records only (a
+    responder that ignores the record, and with it a random one, then scores positive), and
+    scores with Malberg et al.'s ratio formula and a constant x2 = -3. That formula divides the
+    missing update by the distance to the scale's end, so even the prototypical optimistic
+    planner (ignores overruns, takes underruns up twice) scored only about +0.24 (version 1);
+    measuring the missing update in units of the record makes it +1.
 
-    ``paper_compatible=True`` reproduces the paper: overrun records only and the original
-    formula with the constant x2 = -3, ``(c + u/10 - t - 3) / max(c + u/10, t + 3)``. Under it a
-    rational responder scores about -0.30, a non-updating one about -0.08 and a random one
-    about -0.054. An underrun case scored in that mode (generated in default mode) uses the
-    same formula on the mirrored scale.
+    ``paper_compatible=True`` reproduces the paper: overrun records only and the ratio formula
+    with x2 = -3, ``(c + u/10 - t - 3) / max(c + u/10, t + 3)``. Under it a rational responder
+    scores about -0.30, a non-updating one about -0.08 and a random one about -0.054. An underrun
+    case scored in that mode (generated in default mode) uses the same formula on the mirrored scale.
     """
 
     info = BiasInfo(
@@ -94,6 +110,7 @@ class PlanningFallacy(RatioScaleBias):
         design="reference point",
         expected_direction="the time plan after learning the record of similar projects stays shorter than the record implies",
         aliases=("planning fallacy bias",),
+        version=2,
     )
 
     def generate(self, scenario: Scenario, rng: np.random.Generator, index: int) -> CaseContent:
@@ -120,18 +137,22 @@ class PlanningFallacy(RatioScaleBias):
                 "record_steps": points // 10,
                 "k": -1 if mirrored else 1,
                 "x1": -(points // 10),
-                "x2": 0,
                 "x2_paper": -PAPER_TREATMENT_SHIFT,
                 "flip_both": mirrored,
             },
             variant=variant,
         )
 
-    def ratio_parameters(self, case: TestCase) -> dict[str, Any]:
+    def score(self, case: TestCase, answers: Mapping[str, int]) -> float | None:
+        if not answers_complete(answers, "control", "treatment"):
+            return None
         values = case.values
-        return dict(n_c=N_OPTIONS, k=values["k"], x1=values["x1"],
-                    x2=values["x2_paper"] if self.paper_compatible else values["x2"],
-                    flip_c=values["flip_both"], flip_t=values["flip_both"])
+        if self.paper_compatible:
+            return ratio_scale_score(answers["control"], answers["treatment"], n_c=N_OPTIONS, k=values["k"],
+                                     x1=values["x1"], x2=values["x2_paper"], flip_c=values["flip_both"],
+                                     flip_t=values["flip_both"])
+        return missed_update_score(answers["control"], answers["treatment"], record_steps=values["record_steps"],
+                                   overrun=values["direction"] == "over")
 
     def counterbalance_stratum(self, case: TestCase) -> str:
         return f"{case.values['direction']}-{case.values['record_steps']}"

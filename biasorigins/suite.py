@@ -6,7 +6,7 @@ import logging
 import math
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -37,7 +37,10 @@ from biasorigins.store import DecisionStore
 from biasorigins.tables import write_table_set
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from biasorigins.models.base import Runner
+    from biasorigins.plotting import BiasOrder
     from biasorigins.scenarios import Scenario
 
 logger = logging.getLogger(__name__)
@@ -578,8 +581,42 @@ class SuiteResult:
         """Write ``decisions`` (the table), ``summary`` and ``diagnostics`` to ``folder`` as CSV, JSON or Parquet."""
         return write_results([self], folder, format)
 
+    def plot(self, *, order: BiasOrder = "mean", title: str | None = None) -> Figure:
+        """A forest plot of the per-bias means with CIs (see :func:`biasorigins.plotting.plot_results`,
+        which also draws several models side by side); needs matplotlib."""
+        from biasorigins.plotting import plot_results
+
+        return plot_results(self, order=order, title=title)
+
     def __str__(self) -> str:
         return self.to_string()
+
+
+def _result_list(results: SuiteResult | Iterable[SuiteResult] | Mapping[str, SuiteResult]) -> list[SuiteResult]:
+    """Results as a list of distinct models (ConfigError for none, a non-result or a repeated model name)."""
+    if isinstance(results, SuiteResult):
+        return [results]
+    listed = list(results.values() if isinstance(results, Mapping) else results)
+    if not listed:
+        raise ConfigError("no results given")
+    strangers = [type(r).__name__ for r in listed if not isinstance(r, SuiteResult)]
+    if strangers:
+        raise ConfigError(f"expected SuiteResult objects, got {', '.join(sorted(set(strangers)))}")
+    names = [r.model for r in listed]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ConfigError(f"results of the same model name given more than once: {repeated}; "
+                          "name the runs apart (suite.run(..., model=...))")
+    return listed
+
+
+def combine_results(results: SuiteResult | Iterable[SuiteResult] | Mapping[str, SuiteResult]) -> pd.DataFrame:
+    """One tidy table of several models' results: the rows of every ``summary`` (one per model and
+    bias) plus ``answer_quality``, the model's overall diagnostics verdict (positional, mixed, content
+    or undetermined). Takes results, a list of them or the ``{name: result}`` of :meth:`BiasSuite.run_many`."""
+    listed = _result_list(results)
+    frames = [r.summary.assign(answer_quality=r.answer_quality.verdict) for r in listed]
+    return pd.concat(frames, ignore_index=True)
 
 
 def write_results(results: Iterable[SuiteResult], folder: str | os.PathLike[str], format: str = "csv"
@@ -588,6 +625,6 @@ def write_results(results: Iterable[SuiteResult], folder: str | os.PathLike[str]
     each) to ``folder``, all or none (see :func:`~biasorigins.tables.write_table_set`)."""
     results = list(results)
     tables = {"decisions": pd.concat([r.table for r in results], ignore_index=True),
-              "summary": pd.concat([r.summary for r in results], ignore_index=True),
+              "summary": combine_results(results).drop(columns="answer_quality"),
               "diagnostics": pd.concat([r.diagnostics for r in results], ignore_index=True)}
     return write_table_set(tables, folder, format)

@@ -41,18 +41,19 @@ def format_ci(low: float, high: float, digits: int = 2) -> str:
     return f"[{format_score(low, digits)}, {format_score(high, digits)}]"
 
 
-def html_table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A compact HTML table; every header and cell is escaped, the first column left-aligned."""
+def html_table(columns: Sequence[str] | None, rows: Iterable[Sequence[object]], *, text_columns: int = 1) -> str:
+    """A compact HTML table (no header row when ``columns`` is None); every header and cell is escaped,
+    the first ``text_columns`` columns left-aligned, the others (numbers) right-aligned."""
     def cells(tag: str, values: Sequence[object]) -> str:
         out = []
         for i, value in enumerate(values):
-            style = _CELL_STYLE.format("left" if i == 0 else "right")
+            style = _CELL_STYLE.format("left" if i < text_columns else "right")
             out.append(f'<{tag} style="{style}">{html.escape(str(value))}</{tag}>')
         return "".join(out)
 
     body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
-    return f'<table style="border-collapse: collapse"><thead><tr>{cells("th", columns)}</tr></thead>' \
-           f"<tbody>{body}</tbody></table>"
+    head = f'<thead><tr>{cells("th", columns)}</tr></thead>' if columns is not None else ""
+    return f'<table style="border-collapse: collapse">{head}<tbody>{body}</tbody></table>'
 
 
 def html_card(title: str, facts: Sequence[str], *, body: str = "", warning: str | None = None,

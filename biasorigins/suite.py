@@ -15,7 +15,6 @@ import pandas as pd
 
 from biasorigins.bias import Bias
 from biasorigins.checks import integer
-from biasorigins.display import format_ci, format_score, html_card, html_table, plural
 from biasorigins.diagnostics import (
     DEFAULT_REVERSAL_PROBE,
     DIAGNOSTIC_COLUMNS,
@@ -26,6 +25,7 @@ from biasorigins.diagnostics import (
     probe_cases,
     twin_pairs,
 )
+from biasorigins.display import format_ci, format_score, html_card, html_table, plural
 from biasorigins.engine import answer_prompts, runner_name
 from biasorigins.errors import ConfigError, PluginError
 from biasorigins.metrics import ScoreSummary
@@ -431,7 +431,8 @@ class BiasSuite:
             facts.append("paper-compatible scoring")
         rows = [(b.info.title, b.info.slug, b.info.design) for b in self.biases]
         notes = [f"Failed: {e.bias} ({e.stage}): {e.message}" for e in self.errors]
-        return html_card("BiasSuite", facts, body=html_table(["bias", "name", "design"], rows), notes=notes)
+        table = html_table(["bias", "name", "design"], rows, text_columns=3)
+        return html_card("BiasSuite", facts, body=table, notes=notes)
 
 
 _FOLLOWS = {"positional": "position", "content": "content", "mixed": "mixed", "undetermined": ""}
@@ -564,8 +565,8 @@ class SuiteResult:
             rows = [[*row, label] for row, label in zip(rows, follows)]
         answers = int(summary["invalid_answers"].sum())
         refused = int(summary["refused_answers"].sum())
-        notes = [f"n: cases with a valid answer pair; invalid: cases without one "
-                 f"({plural(answers, 'answer')} gave no choice, {refused} refused)."]
+        notes = [(f"n: cases with a valid answer pair; invalid: cases without one ({plural(answers, 'answer')} "
+                  f"gave no choice, {refused} refused).")]
         notes += [f"Failed: {e.bias} ({e.stage}): {e.message}" for e in self.errors]
         return html_card(f"Model: {self.model}", facts, body=html_table(columns, rows), warning=self._quality_flag(),
                          notes=notes)

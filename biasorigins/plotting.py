@@ -53,9 +53,9 @@ def plot_results(results: SuiteResult | Iterable[SuiteResult] | Mapping[str, Sui
     """
     from biasorigins.suite import combine_results
 
-    table = combine_results(results)
     if order not in ("mean", "given", "title"):
         raise ConfigError(f"order must be 'mean', 'given' or 'title', got {order!r}")
+    table = combine_results(results)
     models = list(dict.fromkeys(table["model"]))
     positional = set(table.loc[table["answer_quality"] == "positional", "model"])
     titles = dict(zip(table["bias"], table["title"]))
@@ -83,7 +83,7 @@ def plot_results(results: SuiteResult | Iterable[SuiteResult] | Mapping[str, Sui
         rows = ours[ours["mean"].notna()]
         y = rows["bias"].map(row_of).to_numpy() + offset
         error = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]])
-        label = model + (" (answers follow position)" if model in positional else "")
+        label = model + (" [answers follow position]" if model in positional else "")
         ax.errorbar(rows["mean"], y, xerr=error, fmt=_MARKERS[number % len(_MARKERS)], color=colours(number % 10),
                     markersize=5, capsize=2, elinewidth=1.2, label=label)
     ax.axvline(0.0, color="0.35", linewidth=0.9, linestyle="--", zorder=0)
@@ -100,7 +100,12 @@ def plot_results(results: SuiteResult | Iterable[SuiteResult] | Mapping[str, Sui
         ax.tick_params(axis="x", top=True, labeltop=True)
     ax.grid(axis="x", color="0.85", linewidth=0.6)
     ax.set_axisbelow(True)
-    ax.set_title(title or (models[0] if len(models) == 1 else f"Bias scores of {len(models)} models"))
-    if len(models) > 1 or positional:
-        fig.legend(loc="outside lower center", ncols=min(len(models), 3), frameon=False, fontsize="small")
+    if len(models) == 1:
+        warning = "\nanswers follow option position: the scores are uninformative" if positional else ""
+        ax.set_title((title or models[0]) + warning)
+    else:
+        ax.set_title(title or f"Bias scores of {len(models)} models")
+        labels = ax.get_legend_handles_labels()[1]
+        columns = min(len(models), 3) if max(map(len, labels)) <= 28 else 1
+        fig.legend(loc="outside lower center", ncols=columns, frameon=False, fontsize="small")
     return fig

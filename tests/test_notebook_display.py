@@ -128,8 +128,8 @@ def test_bias_suite_html_lists_its_biases_and_settings(suite: bo.BiasSuite) -> N
 
 # ------------------------------------------------------------------ StudyAnalysis and FinetuneResult
 def test_study_analysis_repr_and_escaped_html() -> None:
-    analysis = analyze_scores(simulate_scores(seed=0), n_permutations=19, n_bootstrap=19, n_restarts=2)
-    assert repr(analysis) == ("<StudyAnalysis 12 models (0 reference), 32 biases: randomness, "
+    analysis = analyze_scores(simulate_scores(biases=6, seed=0), n_permutations=19, n_bootstrap=19, n_restarts=2)
+    assert repr(analysis) == ("<StudyAnalysis 12 models (0 reference), 6 biases: randomness, "
                               "clustering (bias level), attribution>")
     page = analysis._repr_html_()
     for sentence in analysis.summaries().values():  # the sentences hold "<=" and "&"-free text: escaped

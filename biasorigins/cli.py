@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from biasorigins.checks import output_file, output_folder
+from biasorigins.display import plural
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.tables import TABLE_FORMATS, write_table_set
 
@@ -155,7 +156,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     suite = BiasSuite(_bias_selection(args.biases), cases=args.cases, seed=args.seed, **probe)
     runners = _model_runners(args)
     results = suite.run_many(runners, store=args.store, progress=not args.no_progress)
-    print(f"{len(suite.biases)} biases x {args.cases} cases, seed {args.seed}, {args.mode}")
+    print(f"{plural(len(suite.biases), 'bias')} x {plural(args.cases, 'case')}, seed {args.seed}, {args.mode}")
     print("\n\n".join(result.to_string() for result in results.values()))
     if args.out:
         written = write_results(results.values(), args.out, args.format)

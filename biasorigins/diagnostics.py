@@ -37,6 +37,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from biasorigins.display import plural
 from biasorigins.records import Decision, TestCase
 from biasorigins.rendering import LabelStyle, option_labels
 
@@ -244,8 +245,8 @@ def positional_summary(diagnostics: pd.DataFrame) -> str | None:
     if not warnings:
         return None
     models = diagnostics.loc[diagnostics["bias"] == OVERALL, "model"].nunique()
-    return (f"the answers of {len(warnings)} of {models} models follow option position, so their bias scores are "
-            f"uninformative: {', '.join(warnings)}")
+    return (f"the answers of {len(warnings)} of {plural(models, 'model')} follow option position, so their bias "
+            f"scores are uninformative: {', '.join(warnings)}")
 
 
 def diagnostics_html(diagnostics: pd.DataFrame) -> str:

@@ -32,3 +32,7 @@ class ModelLoadError(BiasOriginsError):
 
 class ModelServerError(BiasOriginsError):
     """A model server refused a request, or gave no answer after every retry."""
+
+
+class PlotDependencyError(BiasOriginsError, ImportError):
+    """A plot was asked for but matplotlib is not installed (``pip install biasorigins[plots]``)."""

@@ -2,7 +2,9 @@
 
 - :func:`ratio_scale_score` is the per-test metric of Malberg et al. (2024):
   ``B = k * (|c - x1| - |t - x2|) / max(|c - x1|, |t - x2|)`` on 0-based scale
-  positions, after optional flips, with range [-1, 1] and positive = biased.
+  positions, after optional flips, with range [-1, 1] and positive = biased. When both
+  answers sit on their reference points (0/0) the score is exactly 0: no distance on
+  either side, so no shift to call a bias.
 - :func:`difference_of_proportions` is the score of Itzhak et al. (2024).
 - :func:`summarize` aggregates per-case scores: mean, bootstrap CI, counts.
 """
@@ -13,8 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-
-_EPS = 1e-8
 
 
 def ratio_scale_score(
@@ -43,6 +43,11 @@ def ratio_scale_score(
         Reference positions of the control and treatment answers.
     flip_c, flip_t
         Mirror the control / treatment answer (``n - 1 - position``) before scoring.
+
+    Both answers on their reference points (``|c - x1| = |t - x2| = 0``, the 0/0 case) score
+    exactly 0: neither answer moved away from its reference, so there is no shift to call a
+    bias (the same score as any other pair of equal distances). Scores are exact ratios: no
+    epsilon in the denominator, and never ``-0.0``.
     """
     n_t = n_c if n_t is None else n_t
     for name, pos, n in (("control", c, n_c), ("treatment", t, n_t)):
@@ -54,7 +59,9 @@ def ratio_scale_score(
         t = (n_t - 1) - t
     d1 = abs(c - x1)
     d2 = abs(t - x2)
-    return float(k * (d1 - d2) / (max(d1, d2) + _EPS))
+    if d1 == d2:  # equal distances, including 0/0: no shift (and no -0.0 from k = -1)
+        return 0.0
+    return float(k * (d1 - d2) / max(d1, d2))
 
 
 def difference_of_proportions(treatment_hits: Sequence[bool], control_hits: Sequence[bool]) -> float:

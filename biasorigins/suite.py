@@ -6,7 +6,7 @@ import logging
 import math
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -25,6 +25,7 @@ from biasorigins.diagnostics import (
     probe_cases,
     twin_pairs,
 )
+from biasorigins.display import format_ci, format_score, html_card, html_table, plural
 from biasorigins.engine import answer_prompts, runner_name
 from biasorigins.errors import ConfigError, PluginError
 from biasorigins.metrics import ScoreSummary
@@ -36,7 +37,10 @@ from biasorigins.store import DecisionStore
 from biasorigins.tables import write_table_set
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from biasorigins.models.base import Runner
+    from biasorigins.plotting import BiasOrder
     from biasorigins.scenarios import Scenario
 
 logger = logging.getLogger(__name__)
@@ -416,8 +420,22 @@ class BiasSuite:
         return error
 
     def __repr__(self) -> str:
-        return f"<BiasSuite {len(self.biases)} biases x {self.n_cases} cases, seed={self.seed}>"
+        return f"<BiasSuite {plural(len(self.biases), 'bias')} x {plural(self.n_cases, 'case')}, seed={self.seed}>"
 
+    def _repr_html_(self) -> str:
+        facts = [plural(len(self.biases), "bias"), f"{plural(self.n_cases, 'case')} per bias", f"seed {self.seed}",
+                 f"counterbalance: {self.counterbalance}", f"labels: {self.labels}",
+                 f"reversal probe: {plural(self.reversal_probe, 'case')} per bias" if self.reversal_probe
+                 else "no reversal probe"]
+        if self.paper_compatible:
+            facts.append("paper-compatible scoring")
+        rows = [(b.info.title, b.info.slug, b.info.design) for b in self.biases]
+        notes = [f"Failed: {e.bias} ({e.stage}): {e.message}" for e in self.errors]
+        table = html_table(["bias", "name", "design"], rows, text_columns=3)
+        return html_card("BiasSuite", facts, body=table, notes=notes)
+
+
+_FOLLOWS = {"positional": "position", "content": "content", "mixed": "mixed", "undetermined": ""}
 
 _TABLE_COLUMNS = [
     "model", "bias", "case_id", "scenario_id", "index", "variant", "condition", "choice",
@@ -489,31 +507,117 @@ class SuiteResult:
         counts.insert(0, "model", self.model)
         return counts.rename_axis(columns=None)
 
-    def to_string(self) -> str:
-        """A human-readable per-bias table."""
-        frame = self.summary[["title", "mean", "ci_low", "ci_high", "n_valid", "n_invalid", "invalid_answers",
-                              "refused_answers"]]
-        frame = frame.rename(columns={"title": "bias", "n_valid": "valid cases", "n_invalid": "invalid cases",
-                                      "invalid_answers": "invalid answers", "refused_answers": "refused"})
+    @property
+    def _answer_mode(self) -> str | None:
+        """``"likelihood"`` when the answers carry option scores, ``"generate"`` when they are generated
+        text, None when neither (e.g. a synthetic responder)."""
+        if self.table["option_scores"].notna().any():
+            return "likelihood"
+        return "generate" if self.table["text"].notna().any() else None
+
+    def _answers_follow(self) -> pd.Series | None:
+        """Per summary row what the answers follow (position, content, mixed or blank); None when no
+        bias has a verdict."""
         verdicts = self.summary["bias"].map(self.diagnostics.set_index("bias")["verdict"]).fillna("undetermined")
-        if (verdicts != "undetermined").any():
-            follows = {"positional": "position", "content": "content", "mixed": "mixed", "undetermined": ""}
-            frame["answers follow"] = verdicts.map(follows).to_numpy()
-        scoring = " (paper-compatible scoring)" if self.paper_compatible else ""
+        if not (verdicts != "undetermined").any():
+            return None
+        return verdicts.map(_FOLLOWS)
+
+    def _quality_flag(self) -> str | None:
+        """The answer-quality sentence with ``Warning:`` (positional) or ``Note:`` (mixed), else None."""
         quality = self.answer_quality
         flag = {"positional": "Warning: ", "mixed": "Note: "}.get(quality.verdict)
-        text = f"Model: {self.model}{scoring}\n" + (f"{flag}{quality.message}\n" if flag else "")
-        text += frame.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
+        return f"{flag}{quality.message}" if flag else None
+
+    def to_string(self) -> str:
+        """A human-readable per-bias table."""
+        summary = self.summary
+        frame = pd.DataFrame({
+            "bias": summary["title"],
+            **{column: summary[column].map(format_score) for column in ("mean", "ci_low", "ci_high")},
+            "valid cases": summary["n_valid"], "invalid cases": summary["n_invalid"],
+            "invalid answers": summary["invalid_answers"], "refused": summary["refused_answers"],
+        })
+        follows = self._answers_follow()
+        if follows is not None:
+            frame["answers follow"] = follows.to_numpy()
+        scoring = " (paper-compatible scoring)" if self.paper_compatible else ""
+        flag = self._quality_flag()
+        text = f"Model: {self.model}{scoring}\n" + (f"{flag}\n" if flag else "")
+        text += frame.to_string(index=False)
         if self.errors:
             text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)
         return text
+
+    def _repr_html_(self) -> str:
+        summary = self.summary
+        facts = [plural(len(summary), "bias"), plural(self.table["case_id"].nunique(), "case")]
+        if self._answer_mode:
+            facts.append(f"mode: {self._answer_mode}")
+        if self.paper_compatible:
+            facts.append("paper-compatible scoring")
+        columns = ["bias", "mean", "95% CI", "n", "invalid"]
+        rows = [[row.title, format_score(row.mean), format_ci(row.ci_low, row.ci_high), row.n_valid, row.n_invalid]
+                for row in summary.itertuples()]
+        follows = self._answers_follow()
+        if follows is not None:
+            columns.append("answers follow")
+            rows = [[*row, label] for row, label in zip(rows, follows)]
+        answers = int(summary["invalid_answers"].sum())
+        refused = int(summary["refused_answers"].sum())
+        notes = [(f"n: cases with a valid answer pair; invalid: cases without one ({plural(answers, 'answer')} "
+                  f"gave no choice, {refused} refused).")]
+        notes += [f"Failed: {e.bias} ({e.stage}): {e.message}" for e in self.errors]
+        return html_card(f"Model: {self.model}", facts, body=html_table(columns, rows), warning=self._quality_flag(),
+                         notes=notes)
+
+    def __repr__(self) -> str:
+        verdict = self.answer_quality.verdict
+        follows = "" if verdict == "undetermined" else f", {verdict} answers"
+        return (f"<SuiteResult {self.model!r}: {plural(len(self.summaries), 'bias')}, "
+                f"{plural(self.table['case_id'].nunique(), 'case')}, "
+                f"{plural(int(self.summary['n_invalid'].sum()), 'invalid case')}{follows}>")
 
     def write(self, folder: str | os.PathLike[str], format: str = "csv") -> dict[str, Path]:
         """Write ``decisions`` (the table), ``summary`` and ``diagnostics`` to ``folder`` as CSV, JSON or Parquet."""
         return write_results([self], folder, format)
 
+    def plot(self, *, order: BiasOrder = "mean", title: str | None = None) -> Figure:
+        """A forest plot of the per-bias means with CIs (see :func:`biasorigins.plotting.plot_results`,
+        which also draws several models side by side); needs matplotlib."""
+        from biasorigins.plotting import plot_results
+
+        return plot_results(self, order=order, title=title)
+
     def __str__(self) -> str:
         return self.to_string()
+
+
+def _result_list(results: SuiteResult | Iterable[SuiteResult] | Mapping[str, SuiteResult]) -> list[SuiteResult]:
+    """Results as a list of distinct models (ConfigError for none, a non-result or a repeated model name)."""
+    if isinstance(results, SuiteResult):
+        return [results]
+    listed = list(results.values() if isinstance(results, Mapping) else results)
+    if not listed:
+        raise ConfigError("no results given")
+    strangers = [type(r).__name__ for r in listed if not isinstance(r, SuiteResult)]
+    if strangers:
+        raise ConfigError(f"expected SuiteResult objects, got {', '.join(sorted(set(strangers)))}")
+    names = [r.model for r in listed]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ConfigError(f"results of the same model name given more than once: {repeated}; "
+                          "name the runs apart (suite.run(..., model=...))")
+    return listed
+
+
+def combine_results(results: SuiteResult | Iterable[SuiteResult] | Mapping[str, SuiteResult]) -> pd.DataFrame:
+    """One tidy table of several models' results: the rows of every ``summary`` (one per model and
+    bias) plus ``answer_quality``, the model's overall diagnostics verdict (positional, mixed, content
+    or undetermined). Takes results, a list of them or the ``{name: result}`` of :meth:`BiasSuite.run_many`."""
+    listed = _result_list(results)
+    frames = [r.summary.assign(answer_quality=r.answer_quality.verdict) for r in listed]
+    return pd.concat(frames, ignore_index=True)
 
 
 def write_results(results: Iterable[SuiteResult], folder: str | os.PathLike[str], format: str = "csv"
@@ -522,6 +626,6 @@ def write_results(results: Iterable[SuiteResult], folder: str | os.PathLike[str]
     each) to ``folder``, all or none (see :func:`~biasorigins.tables.write_table_set`)."""
     results = list(results)
     tables = {"decisions": pd.concat([r.table for r in results], ignore_index=True),
-              "summary": pd.concat([r.summary for r in results], ignore_index=True),
+              "summary": combine_results(results).drop(columns="answer_quality"),
               "diagnostics": pd.concat([r.diagnostics for r in results], ignore_index=True)}
     return write_table_set(tables, folder, format)

@@ -125,7 +125,8 @@ def test_figures_are_labelled(analysis: StudyAnalysis) -> None:
 
 
 def test_missing_matplotlib_names_the_extra(analysis: StudyAnalysis, monkeypatch: pytest.MonkeyPatch) -> None:
-    from biasorigins.analysis.figures import PlotDependencyError, pca_scatter
+    from biasorigins.analysis.figures import pca_scatter
+    from biasorigins.errors import PlotDependencyError
 
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(PlotDependencyError, match=r"pip install biasorigins\[plots\]"):

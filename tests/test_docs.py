@@ -271,3 +271,15 @@ def test_example_run_a_study(tmp_path: Path) -> None:
 def test_example_finetune(tmp_path: Path) -> None:
     out = _run_example("03_finetune.py", tmp_path)
     assert out.count(" steps, loss ") == 4 and "Tiny-Tulu-Seed-1" in out
+
+
+@pytest.mark.slow
+def test_example_notebook_shows_html_and_draws_the_forest_plot(tmp_path: Path, smollm2_dir: Path,
+                                                                tmp_path_factory: pytest.TempPathFactory) -> None:
+    out = tmp_path_factory.mktemp("notebook-out")
+    text = _run_example("06_notebook.py", tmp_path, str(out))
+    assert "<SuiteResult 'SmolLM2': 3 biases, 18 cases" in text
+    assert sorted(p.name for p in out.iterdir()) == ["forest.png", "forest_one_model.png", "result.html", "suite.html"]
+    page = (out / "result.html").read_text(encoding="utf-8")
+    assert "Model: SmolLM2" in page and "mode: likelihood" in page and page.count("<tr>") == 4
+    assert (out / "forest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

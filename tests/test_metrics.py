@@ -55,6 +55,41 @@ def test_golden_vectors(label: str, params: dict, c: int, t: int, expected: floa
     assert ratio_scale_score(c, t, **params) == pytest.approx(expected, abs=5e-4)
 
 
+# 0/0: both answers on their reference points. No distance on either side, so no shift: exactly 0.
+ZERO_OVER_ZERO = [
+    ("plain k=-1", dict(n_c=7, k=-1), 0, 0),
+    ("plain k=+1", dict(n_c=7, k=1), 0, 0),
+    ("anchoring x=7", dict(n_c=11, k=1, x1=7, x2=7), 7, 7),
+    ("anchor k=-1 x1=2 x2=5", dict(n_c=7, k=-1, x1=2, x2=5), 2, 5),
+    ("flip_t k=-1", dict(n_c=7, k=-1, flip_t=True), 0, 6),
+    ("flip_c k=+1", dict(n_c=5, n_t=7, k=1, flip_c=True), 4, 0),
+]
+
+
+@pytest.mark.parametrize(("label", "params", "c", "t"), ZERO_OVER_ZERO, ids=[z[0] for z in ZERO_OVER_ZERO])
+def test_both_answers_on_their_reference_score_exactly_plus_zero(label: str, params: dict, c: int, t: int) -> None:
+    score = ratio_scale_score(c, t, **params)
+    assert score == 0.0 and not math.copysign(1.0, score) < 0, f"{label}: {score!r}"
+
+
+def test_scores_are_exact_ratios_without_epsilon_noise() -> None:
+    # With an epsilon in the denominator these would be 0.99999999..., 0.79999999...
+    assert ratio_scale_score(0, 0, n_c=7, k=-1, flip_t=True) == 1.0
+    assert ratio_scale_score(6, 6, n_c=7, k=-1, flip_t=True) == -1.0
+    assert ratio_scale_score(5, 1, n_c=7, k=1) == 0.8
+    assert ratio_scale_score(3, 6, n_c=11, k=1, x1=7, x2=7) == 0.75
+    assert ratio_scale_score(5, 7, n_c=11, k=1, x1=8, x2=8) == 2 / 3
+
+
+def test_no_score_is_negative_zero() -> None:
+    for k in (-1.0, 1.0):
+        for c in range(7):
+            for t in range(7):
+                for x in (0, 3):
+                    score = ratio_scale_score(c, t, n_c=7, k=k, x1=x, x2=x)
+                    assert not (score == 0 and math.copysign(1.0, score) < 0), (k, c, t, x)
+
+
 def test_swapping_control_and_treatment_negates_the_plain_score() -> None:
     rng = np.random.default_rng(0)
     for _ in range(200):

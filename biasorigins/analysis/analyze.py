@@ -19,6 +19,7 @@ from biasorigins.analysis.report import write_report
 from biasorigins.analysis.results import AnalysisResult, AttributionResult, ClusteringResult, RandomnessResult
 from biasorigins.analysis.scores import StudyScores
 from biasorigins.analysis.stats import SeedLike, spawn_generators
+from biasorigins.display import html_card, html_table, plural
 from biasorigins.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,27 @@ class StudyAnalysis(BaseModel):
         lines = [f"{name}: {sentence}" for name, sentence in self.summaries().items()]
         lines += [f"{name}: skipped ({reason})" for name, reason in self.skipped.items()]
         return "\n".join(lines)
+
+    def _design(self) -> list[str]:
+        models = self.scores.models
+        return [plural(len(models), "model") + f" ({int(models['reference'].sum())} reference)",
+                plural(len(self.scores.biases), "bias")]
+
+    def __repr__(self) -> str:
+        done = ", ".join(self.results()) or "nothing"
+        skipped = f"; skipped: {', '.join(self.skipped)}" if self.skipped else ""
+        return f"<StudyAnalysis {', '.join(self._design())}: {done}{skipped}>"
+
+    def _repr_html_(self) -> str:
+        rows = [(name, sentence) for name, sentence in self.summaries().items()]
+        rows += [(name, f"skipped: {reason}") for name, reason in self.skipped.items()]
+        findings = self.findings
+        significant = int(findings["significant"].sum())
+        notes = [(f"{plural(len(findings), 'finding')} ({significant} significant) in .findings; "
+                  ".report(path) writes the full HTML report with figures."),
+                 "Settings: " + ", ".join(f"{key} = {value}" for key, value in self.settings.items())]
+        table = html_table(["analysis", "summary"], rows, text_columns=2)
+        return html_card("Cross-tuning analysis", self._design(), body=table, notes=notes)
 
 
 def analyze_scores(

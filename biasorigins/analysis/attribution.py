@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from biasorigins.analysis.findings import findings_frame, finding, format_p, verdict
+from biasorigins.display import plural
 from biasorigins.analysis.geometry import Metric, prepare_features
 from biasorigins.analysis.results import AttributionResult
 from biasorigins.analysis.scores import StudyScores
@@ -558,7 +559,7 @@ def analyze_attribution(
         "not a test: a share has a positive no-effect level (chance_share).",
     ]
     if complete.shape[1] < matrix.shape[1]:
-        notes.append(f"{matrix.shape[1] - complete.shape[1]} biases with missing scores are left out of the pooled "
+        notes.append(f"{plural(matrix.shape[1] - complete.shape[1], 'bias')} with missing scores left out of the pooled "
                      "tests, PERMANOVA and share intervals.")
     if not interaction:
         notes.append("Some (backbone, data) cells are empty, so the interaction is not estimable and was left out.")

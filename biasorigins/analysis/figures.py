@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from biasorigins.errors import BiasOriginsError
+from biasorigins.plotting import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -23,20 +24,6 @@ _MARKERS = ["o", "^", "s", "D", "v", "P", "X", "*"]
 _SHARE_COLOURS = {"backbone": "#1f77b4", "data": "#ff7f0e", "interaction": "#9467bd", "seed": "#c7c7c7"}
 _SHARE_LABELS = {"backbone": "backbone", "data": "instruction data", "interaction": "backbone x data",
                  "seed": "seed (residual)"}
-
-
-class PlotDependencyError(BiasOriginsError, ImportError):
-    """matplotlib is not installed."""
-
-
-def _figure(width: float, height: float) -> Figure:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise PlotDependencyError(
-            "plots need matplotlib, which is not installed: pip install biasorigins[plots]"
-        ) from exc
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def _palette(levels: list[str]) -> dict[str, Any]:
@@ -62,7 +49,7 @@ def pca_scatter(result: ClusteringResult) -> Figure:
     datasets = sorted(pca["data"].unique())
     colours = _palette(backbones)
     markers = {d: _MARKERS[i % len(_MARKERS)] for i, d in enumerate(datasets)}
-    fig = _figure(7.5, 5.5)
+    fig = new_figure(7.5, 5.5)
     ax = fig.add_subplot()
     # Points closer than 1.5% of the axis spans share a spot: their labels are stacked, not overprinted.
     spans = [max(float(np.ptp(pca[axis])), 1e-12) for axis in ("PC1", "PC2")]
@@ -101,7 +88,7 @@ def similarity_heatmap(result: ClusteringResult) -> Figure:
     models = result.pca.set_index("model").loc[sim.index]
     n = len(sim)
     size = max(5.0, 0.45 * n + 2.5)
-    fig = _figure(size + 1.2, size)
+    fig = new_figure(size + 1.2, size)
     ax = fig.add_subplot()
     off_diagonal = np.abs(sim.to_numpy()[~np.eye(n, dtype=bool)])
     limit = float(max(off_diagonal.max(), 0.1)) if off_diagonal.size else 1.0
@@ -136,7 +123,7 @@ def seed_variability_bars(result: RandomnessResult) -> Figure:
     feature = "bias"
     order = per_bias.groupby(feature, sort=False)["std"].mean().sort_values().index
     height = max(4.5, 0.22 * len(order) + 1.5)
-    fig = _figure(12, height)
+    fig = new_figure(12, height)
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
     names = groups["group"].tolist()
     x = np.arange(len(names))
@@ -188,7 +175,7 @@ def attribution_bars(result: AttributionResult) -> Figure:
         labels.append(f"{row.bias}{marks}")
     labels.append("POOLED (all biases)")
     height = max(4.5, 0.24 * len(labels) + 1.8)
-    fig = _figure(9.5, height)
+    fig = new_figure(9.5, height)
     ax = fig.add_subplot()
     y = np.arange(len(labels))
     left = np.zeros(len(labels))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from biasorigins.display import plural
 from biasorigins.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -153,8 +154,8 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
 
     scores = analysis.scores
     overview = (
-        f"{len(scores.models)} models ({int(scores.models['reference'].sum())} reference), "
-        f"{len(scores.biases)} biases; backbones: {', '.join(sorted(scores.models['backbone'].unique()))}; "
+        f"{plural(len(scores.models), 'model')} ({int(scores.models['reference'].sum())} reference), "
+        f"{plural(len(scores.biases), 'bias')}; backbones: {', '.join(sorted(scores.models['backbone'].unique()))}; "
         f"instruction data: {', '.join(sorted(scores.models['data'].unique()))}."
     )
     settings = ", ".join(f"{k} = {v}" for k, v in analysis.settings.items())

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from biasorigins.display import plural
 from biasorigins.errors import ConfigError, DataFormatError
 
 
@@ -565,6 +566,6 @@ class StudyScores:
     def __repr__(self) -> str:
         level = "case" if self.has_cases else "scenario" if self.has_scenarios else "bias"
         return (
-            f"<StudyScores {len(self._models)} models ({int(self._models['reference'].sum())} reference), "
-            f"{len(self.biases)} biases, {level} level, {len(self._table)} rows>"
+            f"<StudyScores {plural(len(self._models), 'model')} ({int(self._models['reference'].sum())} reference), "
+            f"{plural(len(self.biases), 'bias')}, {level} level, {plural(len(self._table), 'row')}>"
         )

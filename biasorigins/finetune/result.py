@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from biasorigins.display import html_card, html_table, plural
 from biasorigins.errors import ConfigError
 from biasorigins.finetune.config import FinetuneConfig
 
@@ -71,6 +72,27 @@ class FinetuneResult(BaseModel):
     data_fingerprint: str
     resumed_from: int | None = None
     versions: dict[str, str] = {}
+
+    def _facts(self) -> list[str]:
+        return [self.kind, plural(self.steps, "step"), plural(self.num_examples, "example"),
+                f"final loss {self.final_loss:.4f}", f"{self.tokens_per_second:,.0f} tokens/s",
+                f"{self.seconds:.1f} s"]
+
+    def __repr__(self) -> str:
+        return f"<FinetuneResult {self.base_model!r}: {', '.join(self._facts())}; adapter in {self.adapter_dir}>"
+
+    def _repr_html_(self) -> str:
+        config = self.config
+        recipe = (f"LoRA r={config.lora_r}, alpha={config.lora_alpha:g}, lr={config.learning_rate:g} "
+                  f"({config.lr_scheduler}), batch {config.batch_size}, seed {config.seed}")
+        rows = [("adapter", self.adapter_dir), ("merged model", self.merged_dir or "not saved"),
+                ("run folder", self.output_dir),
+                ("recipe", recipe),
+                ("data", f"sha256 {self.data_fingerprint[:12]}..."),
+                ("resumed from step", self.resumed_from if self.resumed_from is not None else "no")]
+        return html_card(f"Finetuned: {self.base_model}", self._facts(),
+                         body=html_table(None, rows, text_columns=2),
+                         notes=[".training_log(): every step; .load(): the model with its adapter."])
 
     @property
     def log_path(self) -> Path:

@@ -19,18 +19,7 @@ from biasorigins.tables import TABLE_FORMATS, write_table_set
 if TYPE_CHECKING:
     from biasorigins.models.base import Runner
 
-OFFLINE_MODEL_ALIASES = {"smollm2", "smollm2-135m-instruct"}
-
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-def resolve_model(name: str) -> str | Path:
-    """A model argument: the offline SmolLM2 alias, a local folder or .gguf file, or a hub id."""
-    if name.lower() in OFFLINE_MODEL_ALIASES:
-        from biasorigins.testing.smollm import smollm2_path
-
-        return smollm2_path()
-    return name
 
 
 def _bias_selection(values: Sequence[str] | None) -> str | list[str]:
@@ -134,7 +123,7 @@ def _model_runners(args: argparse.Namespace) -> list[Runner]:
     adapters = adapter_folders(args.adapter)
     if args.with_base and not adapters:
         raise ConfigError("--with-base needs at least one --adapter")
-    loaded = load_model(resolve_model(args.model), adapter=adapters or None, device=args.device)
+    loaded = load_model(args.model, adapter=adapters or None, device=args.device)
     names = ([BASE_ADAPTER] if args.with_base else []) + list(adapters) or [None]
     if args.name and len(names) > 1:
         raise ConfigError("--name labels a single model; with several adapters each result is named after its adapter")
@@ -183,7 +172,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     if args.merge:
         settings["merge"] = True
     config = FinetuneConfig.preset(args.preset) if args.preset else None
-    result = finetune(resolve_model(args.model), args.data, output_dir=args.out, seed=args.seed, config=config,
+    result = finetune(args.model, args.data, output_dir=args.out, seed=args.seed, config=config,
                       progress=not args.no_progress, **settings)
     print(f"adapter: {result.adapter_dir}")
     print(f"steps: {result.steps}, final loss: {result.final_loss:.4f}, "

@@ -42,6 +42,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "design": entry.bias.info.design,
             "conditions": ", ".join(entry.bias.info.conditions),
             "plugin": entry.plugin,
+            "aliases": ", ".join(entry.bias.info.aliases),
             "definition": entry.bias.info.definition,
         }
         for slug, entry in sorted(registered_biases().items())
@@ -53,8 +54,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.design:
         frame = frame[frame["design"] == args.design]
     if args.search:
-        text = frame.apply(lambda r: " ".join(map(str, r.values)).lower(), axis=1)
-        frame = frame[text.str.contains(args.search.lower(), regex=False)]
+        frame = frame[frame.apply(lambda row: _matches(args.search, row.values), axis=1).astype(bool)]
     if args.markdown:
         from biasorigins.catalogue import render_catalogue
 
@@ -62,10 +62,22 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif args.json:
         print(frame.to_json(orient="records", indent=2))
     else:
+        if frame.empty:
+            print(f"no registered bias matches --search {args.search!r}" if args.search else "no biases registered")
+            return EXIT_OK
         columns = ["slug", "title", "design", "plugin"] if not args.long else list(frame.columns)
         print(frame[columns].to_string(index=False))
-        print(f"\n{len(frame)} biases")
+        print(f"\n{len(frame)} {'bias' if len(frame) == 1 else 'biases'}")
     return EXIT_OK
+
+
+def _matches(search: str, fields: Sequence[object]) -> bool:
+    """Whether any field (slug, title, aliases, definition, ...) holds ``search``, ignoring case, spaces and dashes."""
+    from biasorigins.plugins import normalize_name
+
+    wanted = normalize_name(search)
+    return any(search.lower() in str(field).lower() or (wanted and wanted in normalize_name(str(field)))
+               for field in fields)
 
 
 def adapter_folders(values: Sequence[str] | None) -> dict[str, Path]:
@@ -253,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the registered biases")
     p.add_argument("--design", help="only biases of this design pattern, e.g. 'contrast'")
-    p.add_argument("--search", help="only biases whose metadata contains this text")
+    p.add_argument("--search", help="only biases whose slug, title, aliases or definition contain this text")
     p.add_argument("--long", action="store_true", help="show conditions and definitions too")
     p.add_argument("--json", action="store_true", help="print JSON records")
     p.add_argument("--markdown", action="store_true", help="print the bias catalogue page (docs/biases.md)")

@@ -310,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="instruction data: JSONL, JSON, Parquet or CSV (prompt/completion or messages)")
     p.add_argument("--out", required=True, help="the run folder (adapter, config, training log)")
     p.add_argument("--seed", type=int, default=0, help="fixes LoRA init, dropout and data order (default 0)")
-    p.add_argument("--preset", help="a FinetuneConfig preset: olmo-paper, t5-paper or tiny")
+    p.add_argument("--preset", help="a FinetuneConfig preset: olmo-paper, t5-paper, smollm2-cpu (SmolLM2 on CPU) "
+                   "or tiny (random toy models only)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a FinetuneConfig setting, e.g. max_steps=20")
     p.add_argument("--merge", action="store_true", help="also save the model with the adapter merged in")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -30,7 +30,7 @@ from pathlib import Path
 blocks, site = json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2])
 namespace = {"__name__": "__main__"}
 for number, block in enumerate(blocks, start=1):
-    if %r in block:
+    if INSTALL_BEFORE in block:
         info = site / "biasorigins_hiring_biases-0.1.0.dist-info"
         info.mkdir()
         (info / "METADATA").write_text("Metadata-Version: 2.1\\nName: biasorigins-hiring-biases\\nVersion: 0.1.0\\n")
@@ -40,7 +40,7 @@ for number, block in enumerate(blocks, start=1):
     except Exception:
         traceback.print_exc()
         sys.exit(f"block {number} failed:\\n{block}")
-""" % INSTALL_BEFORE
+"""
 
 
 def fenced_blocks(page: str, language: str) -> list[str]:
@@ -55,7 +55,8 @@ def run_blocks(page: str, tmp_path: Path) -> str:
     blocks_file.write_text(json.dumps(fenced_blocks(page, "python")))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(PLUGIN_PACKAGE), str(site)]),
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "2"}
-    done = subprocess.run([sys.executable, "-c", RUNNER, str(blocks_file), str(site)], capture_output=True,
+    runner = f"INSTALL_BEFORE = {INSTALL_BEFORE!r}\n{RUNNER}"
+    done = subprocess.run([sys.executable, "-c", runner, str(blocks_file), str(site)], capture_output=True,
                           text=True, cwd=work, env=env, timeout=1200, check=False)
     assert done.returncode == 0, f"docs/{page}:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
     return done.stdout

@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "LoadedModel": "biasorigins.models.loading",
     "MMLUResult": "biasorigins.mmlu",
     "ModelLoadError": "biasorigins.errors",
+    "ModelNotFoundError": "biasorigins.errors",
     "ModelServerError": "biasorigins.errors",
     "parse_choice": "biasorigins.models.parsing",
     "ParsedChoice": "biasorigins.models.parsing",

@@ -20,18 +20,7 @@ from biasorigins.tables import TABLE_FORMATS, write_table_set
 if TYPE_CHECKING:
     from biasorigins.models.base import Runner
 
-OFFLINE_MODEL_ALIASES = {"smollm2", "smollm2-135m-instruct"}
-
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-def resolve_model(name: str) -> str | Path:
-    """A model argument: the offline SmolLM2 alias, a local folder or .gguf file, or a hub id."""
-    if name.lower() in OFFLINE_MODEL_ALIASES:
-        from biasorigins.testing.smollm import smollm2_path
-
-        return smollm2_path()
-    return name
 
 
 def _bias_selection(values: Sequence[str] | None) -> str | list[str]:
@@ -54,6 +43,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "design": entry.bias.info.design,
             "conditions": ", ".join(entry.bias.info.conditions),
             "plugin": entry.plugin,
+            "aliases": ", ".join(entry.bias.info.aliases),
             "definition": entry.bias.info.definition,
         }
         for slug, entry in sorted(registered_biases().items())
@@ -65,8 +55,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.design:
         frame = frame[frame["design"] == args.design]
     if args.search:
-        text = frame.apply(lambda r: " ".join(map(str, r.values)).lower(), axis=1)
-        frame = frame[text.str.contains(args.search.lower(), regex=False)]
+        frame = frame[frame.apply(lambda row: _matches(args.search, row.values), axis=1).astype(bool)]
     if args.markdown:
         from biasorigins.catalogue import render_catalogue
 
@@ -74,10 +63,22 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif args.json:
         print(frame.to_json(orient="records", indent=2))
     else:
+        if frame.empty:
+            print(f"no registered bias matches --search {args.search!r}" if args.search else "no biases registered")
+            return EXIT_OK
         columns = ["slug", "title", "design", "plugin"] if not args.long else list(frame.columns)
         print(frame[columns].to_string(index=False))
-        print(f"\n{len(frame)} biases")
+        print(f"\n{len(frame)} {'bias' if len(frame) == 1 else 'biases'}")
     return EXIT_OK
+
+
+def _matches(search: str, fields: Sequence[object]) -> bool:
+    """Whether any field (slug, title, aliases, definition, ...) holds ``search``, ignoring case, spaces and dashes."""
+    from biasorigins.plugins import normalize_name
+
+    wanted = normalize_name(search)
+    return any(search.lower() in str(field).lower() or (wanted and wanted in normalize_name(str(field)))
+               for field in fields)
 
 
 def adapter_folders(values: Sequence[str] | None) -> dict[str, Path]:
@@ -135,7 +136,7 @@ def _model_runners(args: argparse.Namespace) -> list[Runner]:
     adapters = adapter_folders(args.adapter)
     if args.with_base and not adapters:
         raise ConfigError("--with-base needs at least one --adapter")
-    loaded = load_model(resolve_model(args.model), adapter=adapters or None, device=args.device)
+    loaded = load_model(args.model, adapter=adapters or None, device=args.device)
     names = ([BASE_ADAPTER] if args.with_base else []) + list(adapters) or [None]
     if args.name and len(names) > 1:
         raise ConfigError("--name labels a single model; with several adapters each result is named after its adapter")
@@ -184,7 +185,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     if args.merge:
         settings["merge"] = True
     config = FinetuneConfig.preset(args.preset) if args.preset else None
-    result = finetune(resolve_model(args.model), args.data, output_dir=args.out, seed=args.seed, config=config,
+    result = finetune(args.model, args.data, output_dir=args.out, seed=args.seed, config=config,
                       progress=not args.no_progress, **settings)
     print(f"adapter: {result.adapter_dir}")
     print(f"steps: {result.steps}, final loss: {result.final_loss:.4f}, "
@@ -265,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the registered biases")
     p.add_argument("--design", help="only biases of this design pattern, e.g. 'contrast'")
-    p.add_argument("--search", help="only biases whose metadata contains this text")
+    p.add_argument("--search", help="only biases whose slug, title, aliases or definition contain this text")
     p.add_argument("--long", action="store_true", help="show conditions and definitions too")
     p.add_argument("--json", action="store_true", help="print JSON records")
     p.add_argument("--markdown", action="store_true", help="print the bias catalogue page (docs/biases.md)")
@@ -310,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="instruction data: JSONL, JSON, Parquet or CSV (prompt/completion or messages)")
     p.add_argument("--out", required=True, help="the run folder (adapter, config, training log)")
     p.add_argument("--seed", type=int, default=0, help="fixes LoRA init, dropout and data order (default 0)")
-    p.add_argument("--preset", help="a FinetuneConfig preset: olmo-paper, t5-paper or tiny")
+    p.add_argument("--preset", help="a FinetuneConfig preset: olmo-paper, t5-paper, smollm2-cpu (SmolLM2 on CPU) "
+                   "or tiny (random toy models only)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a FinetuneConfig setting, e.g. max_steps=20")
     p.add_argument("--merge", action="store_true", help="also save the model with the adapter merged in")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from biasorigins.crosstuning.design import CrossTuning
@@ -76,10 +75,6 @@ class DemoOutcome:
     seconds: float
 
 
-def _instruction_file(name: str) -> str:
-    return str(resources.files("biasorigins") / "data" / "instructions" / name)
-
-
 def cautious_backbone(workdir: Path, settings: DemoSettings, *, progress: bool = True) -> Path:
     """SmolLM2 after continued pretraining on the cautious-management corpus (merged weights)."""
     from biasorigins.demo_corpus import cautious_corpus
@@ -101,6 +96,7 @@ def cautious_backbone(workdir: Path, settings: DemoSettings, *, progress: bool =
 
 def demo_study(workdir: Path, settings: DemoSettings, second_backbone: Path) -> CrossTuning:
     """The demo's CrossTuning design."""
+    from biasorigins.finetune.shipped import instruction_set_path
     from biasorigins.testing.smollm import smollm2_path
 
     return CrossTuning(
@@ -111,8 +107,8 @@ def demo_study(workdir: Path, settings: DemoSettings, second_backbone: Path) -> 
             "cautious": {"model": str(second_backbone), "label": "SmolLM2-Cautious"},
         },
         datasets={
-            "flanstyle": {"path": _instruction_file("flan_style.jsonl"), "label": "FlanStyle", "chat_format": "raw"},
-            "chatstyle": {"path": _instruction_file("chat_style.jsonl"), "label": "ChatStyle", "chat_format": "tulu"},
+            "flanstyle": {"path": str(instruction_set_path("flan_style")), "label": "FlanStyle", "chat_format": "raw"},
+            "chatstyle": {"path": str(instruction_set_path("chat_style")), "label": "ChatStyle", "chat_format": "tulu"},
         },
         seeds=list(settings.seeds),
         finetune={"max_steps": settings.finetune_steps, "learning_rate": 2e-3, "lora_r": 8, "lora_alpha": 16,

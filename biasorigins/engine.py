@@ -32,6 +32,12 @@ def runner_name(runner: Any) -> str:
     return str(getattr(runner, "name", None) or type(runner).__name__)
 
 
+def runner_chat_format(runner: Any) -> str:
+    """How a runner wraps each prompt for its model: ``"raw"``, ``"tulu"``, ``"model"`` (the tokenizer's
+    template), ``"server"`` (a served model's own template) or ``"none"`` (it reads the prompt text itself)."""
+    return str(getattr(runner, "chat_format", None) or "none")
+
+
 def runner_batches(runner: Any, prompts: Sequence[Prompt], *, chunk_size: int = DEFAULT_CHUNK) -> Iterator[Batch]:
     """A runner's answers batch by batch: its own ``decide_batches`` if it has one, else chunks of ``decide``."""
     if hasattr(runner, "decide_batches"):

@@ -30,6 +30,10 @@ class ModelLoadError(BiasOriginsError):
     """A model or tokenizer could not be loaded."""
 
 
+class ModelNotFoundError(ModelLoadError):
+    """A model name is not local, and the hub cannot serve it (offline, or unreachable)."""
+
+
 class ModelServerError(BiasOriginsError):
     """A model server refused a request, or gave no answer after every retry."""
 

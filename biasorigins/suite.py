@@ -26,7 +26,7 @@ from biasorigins.diagnostics import (
     twin_pairs,
 )
 from biasorigins.display import format_ci, format_score, html_card, html_table, plural
-from biasorigins.engine import answer_prompts, runner_name
+from biasorigins.engine import answer_prompts, runner_chat_format, runner_name
 from biasorigins.errors import ConfigError, PluginError
 from biasorigins.metrics import ScoreSummary
 from biasorigins.records import Decision, Prompt, TestCase, decide
@@ -335,13 +335,17 @@ class BiasSuite:
             if owned and opened is not None:
                 opened.close()
         cases = [case for bias in self.biases for case in self._cases.get(bias.info.slug, [])]
-        return {name: self.score(decisions[name], model=name, cases=cases, twins=twins[name]) for name in names}
+        return {name: self.score(decisions[name], model=name, cases=cases, twins=twins[name],
+                                 chat_format=runner_chat_format(runner))
+                for name, runner in zip(names, runners)}
 
     def score(
         self, decisions: Iterable[Decision], *, model: str = "model", cases: Sequence[TestCase] | None = None,
-        twins: Iterable[Decision] = (),
+        twins: Iterable[Decision] = (), chat_format: str | None = None,
     ) -> SuiteResult:
         """Score decisions (e.g. handed back from outside) against this suite's cases.
+
+        ``chat_format`` is recorded on the result (None: not known, as for answers given outside).
 
         Biases that failed to generate or render their prompts are left out (see ``errors``).
         ``twins`` are the decisions on the display-reversed probes (:meth:`probe_prompts`): they
@@ -408,6 +412,7 @@ class BiasSuite:
             paper_compatible=self.paper_compatible,
             diagnostics=diagnose(model, cases, decisions, pairs, labels=self.labels),
             twins=pairs,
+            chat_format=chat_format,
         )
 
     def _record_error(self, slug: str, stage: Literal["generate", "score"], exc: Exception) -> SuiteError:
@@ -451,7 +456,9 @@ class SuiteResult:
     ``table`` has one row per case and condition; ``summary`` one row per bias; ``diagnostics``
     one row per bias and an ``overall`` row on how informative the answers are
     (:mod:`biasorigins.diagnostics`), from the scored answers and ``twins``, the answers to the
-    display-reversed probes (one row per probed case and condition, never scored).
+    display-reversed probes (one row per probed case and condition, never scored). ``chat_format``
+    is how the prompts were wrapped for the model (see :func:`~biasorigins.engine.runner_chat_format`;
+    None when not known, e.g. for answers scored from outside).
     """
 
     model: str
@@ -462,6 +469,7 @@ class SuiteResult:
     paper_compatible: bool = False
     diagnostics: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DIAGNOSTIC_COLUMNS))
     twins: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TWIN_COLUMNS))
+    chat_format: str | None = None
 
     @property
     def answer_quality(self) -> AnswerQuality:
@@ -494,6 +502,7 @@ class SuiteResult:
         frame["invalid_answers"] = frame["bias"].map(invalid_answers).fillna(0).astype(int)
         frame["refused_answers"] = frame["bias"].map(refused_answers).fillna(0).astype(int)
         frame["paper_compatible"] = self.paper_compatible
+        frame["chat_format"] = self.chat_format
         return frame
 
     @property
@@ -543,7 +552,8 @@ class SuiteResult:
             frame["answers follow"] = follows.to_numpy()
         scoring = " (paper-compatible scoring)" if self.paper_compatible else ""
         flag = self._quality_flag()
-        text = f"Model: {self.model}{scoring}\n" + (f"{flag}\n" if flag else "")
+        text = f"Model: {self.model}{scoring}\nChat format: {self.chat_format or 'not recorded'}\n"
+        text += f"{flag}\n" if flag else ""
         text += frame.to_string(index=False)
         if self.errors:
             text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)
@@ -554,6 +564,8 @@ class SuiteResult:
         facts = [plural(len(summary), "bias"), plural(self.table["case_id"].nunique(), "case")]
         if self._answer_mode:
             facts.append(f"mode: {self._answer_mode}")
+        if self.chat_format:
+            facts.append(f"chat format: {self.chat_format}")
         if self.paper_compatible:
             facts.append("paper-compatible scoring")
         columns = ["bias", "mean", "95% CI", "n", "invalid"]

@@ -13,16 +13,14 @@ recipes: ``FinetuneConfig.preset("olmo-paper")`` or ``"t5-paper"`` (see docs/fin
 
 # %%
 import tempfile
-from importlib import resources
 from pathlib import Path
 
 import biasorigins as bo
-from biasorigins.finetune import FinetuneConfig, finetune, read_instruction_data
+from biasorigins.finetune import FinetuneConfig, finetune, load_instruction_set
 from biasorigins.testing.tiny_models import build_tiny_causal_lm
 
-shipped = resources.files("biasorigins") / "data" / "instructions"
-flan = read_instruction_data(str(shipped / "flan_style.jsonl"))
-tulu = read_instruction_data(str(shipped / "chat_style.jsonl"))
+flan = load_instruction_set("flan_style")  # the file itself: instruction_set_path("flan_style")
+tulu = load_instruction_set("chat_style")
 print(len(flan), "prompt/completion records;", len(tulu), "chat records")
 print(flan.records[0])
 

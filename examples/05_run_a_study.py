@@ -15,14 +15,13 @@ paper's real setting is ``examples/paper_study.toml``.
 
 # %%
 import tempfile
-from importlib import resources
 from pathlib import Path
 
 from biasorigins import CrossTuning
+from biasorigins.finetune import instruction_set_path
 from biasorigins.testing.tiny_models import build_tiny_causal_lm
 
 work = Path(tempfile.mkdtemp(prefix="biasorigins-study-"))
-shipped = resources.files("biasorigins") / "data" / "instructions"
 study = CrossTuning(
     name="Tiny study",
     workdir=work / "run",
@@ -31,8 +30,8 @@ study = CrossTuning(
         "olmo": {"model": str(build_tiny_causal_lm(work / "olmo", arch="olmo", seed=1)), "label": "OLMo"},
     },
     datasets={
-        "flan": {"path": str(shipped / "flan_style.jsonl"), "label": "Flan", "chat_format": "raw"},
-        "tulu": {"path": str(shipped / "chat_style.jsonl"), "label": "Tulu", "chat_format": "tulu"},
+        "flan": {"path": str(instruction_set_path("flan_style")), "label": "Flan", "chat_format": "raw"},
+        "tulu": {"path": str(instruction_set_path("chat_style")), "label": "Tulu", "chat_format": "tulu"},
     },
     seeds=[0, 1],
     finetune={"preset": "tiny", "max_steps": 4, "max_length": 256},

@@ -24,6 +24,24 @@ def test_list_filters(capsys: pytest.CaptureFixture[str]) -> None:
     assert "anchoring" in set(records["slug"]) and set(records["design"]) == {"reference point"}
 
 
+@pytest.mark.parametrize(("search", "slug"), [
+    ("herd behaviour", "bandwagon-effect"),  # an alias only
+    ("ALLAIS", "certainty-effect"),  # an alias, in another case
+    ("failing course of action", "escalation-of-commitment"),  # the definition only
+    ("loss aversion", "loss-aversion"),  # the slug, spelt with a space
+])
+def test_list_search_matches_aliases_and_definitions(search: str, slug: str, capsys) -> None:
+    assert main(["list", "--search", search, "--json"]) == 0
+    assert list(pd.read_json(io.StringIO(capsys.readouterr().out))["slug"]) == [slug]
+    assert main(["list", "--search", search]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("1 bias")
+
+
+def test_list_search_without_a_match_says_so(capsys) -> None:
+    assert main(["list", "--search", "no such bias anywhere"]) == 0
+    assert "no registered bias matches --search 'no such bias anywhere'" in capsys.readouterr().out
+
+
 def test_list_rejects_an_unknown_design(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--design", "mirror pair"]) == 1
     assert "unknown design 'mirror pair'" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from biasorigins.analysis import StudyAnalysis, StudyScores, analyze_scores
-from biasorigins.analysis.report import READING_GUIDE
+from biasorigins.analysis.report import READING_GUIDE, heading
 from biasorigins.analysis.simulation import simulate_scores
 from biasorigins.errors import ConfigError
 
@@ -88,7 +88,7 @@ def test_report_writes_html_with_embedded_figures_and_a_markdown_twin(analysis: 
     markdown = path.with_suffix(".md").read_text(encoding="utf-8")
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
     assert len(images) == 6 and all((path.parent / image).is_file() for image in images)
-    assert "| group | backbone | data |" in markdown
+    assert "| Group | Backbone | Data | n seeds | n features | Mean bias SD |" in markdown
     bare = analysis.report(tmp_path / "bare.html", figures=False, note="Simulated & not real.")
     bare_html = bare.read_text(encoding="utf-8")
     assert "data:image/png" not in bare_html
@@ -99,6 +99,34 @@ def test_report_writes_html_with_embedded_figures_and_a_markdown_twin(analysis: 
         assert escape(guide) in html
     with pytest.raises(ConfigError, match=r"\.html"):
         analysis.report(tmp_path / "study.pdf")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("p_value", "p value"), ("partial_eta_sq", "Partial η²"), ("sum_sq", "Sum of squares"), ("ci_low", "CI low"),
+    ("k3", "k = 3"), ("icc1k", "ICC(1,k)"), ("model_a", "Model A"), ("per_bias", "Per bias"), ("group", "Group"),
+    ("B1-D1-Seed-0", "B1-D1-Seed-0"), ("PC1", "PC1"), ("Answer diagnostics", "Answer diagnostics"),
+])
+def test_headings_read_as_words(name: str, expected: str) -> None:
+    assert heading(name) == expected
+
+
+def test_report_tables_have_readable_headings_and_are_written_as_csv(analysis: StudyAnalysis, tmp_path: Path) -> None:
+    long = pd.DataFrame({"model": [f"m{i}" for i in range(70)], "positional_share": np.linspace(0, 1, 70)})
+    appendix = {"Answer diagnostics": long}  # longer than a report shows
+    path = analysis.report(tmp_path / "study.html", figures=False, appendix=appendix)
+    page = path.read_text(encoding="utf-8")
+    headings = re.findall(r"<th>(.*?)</th>", page)
+    assert headings and not [h for h in headings if "_" in h], "a raw snake_case column name in the report"
+    assert "<th>Positional share</th>" in page and "<th>Partial η²</th>" in page
+    shown = re.findall(r"<h3>(.*?)</h3>", page)
+    files = sorted((tmp_path / "study_tables").glob("*.csv"))
+    assert len(files) == len(shown) == len(re.findall(r"study_tables/[\w-]+\.csv", page))
+    per_bias = pd.read_csv(tmp_path / "study_tables" / "randomness-per-bias.csv")
+    pd.testing.assert_frame_equal(per_bias, analysis.randomness.per_bias.fillna(np.nan), check_dtype=False)
+    similarity = pd.read_csv(tmp_path / "study_tables" / "clustering-bias-level-similarity.csv", index_col="model")
+    np.testing.assert_allclose(similarity.to_numpy(), analysis.clustering["bias"].similarity.to_numpy())
+    assert "First 64 of 70 rows; the full table is in study_tables/appendix-answer-diagnostics.csv" in page
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "study_tables" / "appendix-answer-diagnostics.csv"), long)
 
 
 def test_figures_are_labelled(analysis: StudyAnalysis) -> None:

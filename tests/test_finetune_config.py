@@ -72,3 +72,14 @@ def test_json_round_trip(tmp_path) -> None:
     config.to_json_file(path)
     assert FinetuneConfig.from_json_file(path) == config
     assert config.target_modules == ("q", "v")
+
+
+def test_the_tiny_preset_says_it_is_for_toy_models_and_smollm2_has_its_own() -> None:
+    from biasorigins.finetune.config import PRESETS
+
+    doc = FinetuneConfig.preset.__doc__
+    assert '"tiny"' in doc and "random toy models" in doc and '"smollm2-cpu"' in doc
+    assert set(PRESETS) == {"olmo-paper", "t5-paper", "smollm2-cpu", "tiny"}
+    smollm2 = FinetuneConfig.preset("smollm2-cpu")
+    assert smollm2.learning_rate < FinetuneConfig.preset("tiny").learning_rate
+    assert smollm2.precision == "fp32" and smollm2.max_steps == 20

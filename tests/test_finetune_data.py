@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from biasorigins.errors import DataFormatError
-from biasorigins.finetune import Conversation, PromptCompletion, read_instruction_data
+from biasorigins.errors import ConfigError, DataFormatError
+from biasorigins.finetune import (
+    Conversation,
+    PromptCompletion,
+    instruction_set_path,
+    load_instruction_set,
+    read_instruction_data,
+)
 
 CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}
 
@@ -125,12 +132,12 @@ def test_hugging_face_dataset() -> None:
     assert read_instruction_data(datasets.DatasetDict({"train": dataset})).records[0].completion == "b"
 
 
-@pytest.mark.parametrize(
-    ("name", "expected_format"), [("flan_style.jsonl", "prompt_completion"), ("chat_style.jsonl", "messages")]
-)
+@pytest.mark.parametrize(("name", "expected_format"), [("flan_style", "prompt_completion"), ("chat_style", "messages")])
 def test_shipped_instruction_sets_are_valid(name: str, expected_format: str) -> None:
-    path = resources.files("biasorigins") / "data" / "instructions" / name
-    data = read_instruction_data(str(path))
+    path = instruction_set_path(name)
+    assert path.is_file() and path.parent == Path(str(resources.files("biasorigins"))) / "data" / "instructions"
+    data = load_instruction_set(name)
+    assert data.fingerprint == read_instruction_data(path).fingerprint
     assert data.format == expected_format
     assert 150 <= len(data) <= 250
     if expected_format == "messages":
@@ -140,3 +147,8 @@ def test_shipped_instruction_sets_are_valid(name: str, expected_format: str) -> 
     else:
         keys = [r.prompt for r in data.records]
     assert len(set(keys)) == len(keys)  # no duplicates
+
+
+def test_an_unknown_instruction_set_names_the_shipped_ones() -> None:
+    with pytest.raises(ConfigError, match="unknown instruction set 'flan'.*'flan_style', 'chat_style'"):
+        instruction_set_path("flan")

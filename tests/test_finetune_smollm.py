@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import pytest
 import torch
 
-from biasorigins.finetune import FinetuneConfig, finetune
+from biasorigins.finetune import FinetuneConfig, finetune, instruction_set_path
 from biasorigins.models.hf import HFRunner
 from biasorigins.models.loading import load_model
 from biasorigins.records import Prompt
@@ -15,11 +13,8 @@ from biasorigins.records import Prompt
 
 @pytest.mark.slow
 def test_smollm2_loss_goes_down_and_the_adapter_loads(smollm2_dir, tmp_path) -> None:
-    data = str(resources.files("biasorigins") / "data" / "instructions" / "flan_style.jsonl")
-    config = FinetuneConfig(
-        lora_r=8, lora_alpha=16, lora_dropout=0.0, learning_rate=1e-3, warmup_ratio=0.0, batch_size=4,
-        micro_batch_size=4, max_steps=20, max_length=64, save_steps=None, precision="fp32",
-    )
+    data = instruction_set_path("flan_style")
+    config = FinetuneConfig.preset("smollm2-cpu", max_length=64, save_steps=None)  # the recipe the docs recommend
     result = finetune(smollm2_dir, data, output_dir=tmp_path / "run", seed=0, config=config, progress=False)
     assert result.steps == 20
     first, last = sum(result.losses[:5]) / 5, sum(result.losses[-5:]) / 5

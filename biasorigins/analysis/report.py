@@ -6,6 +6,7 @@ import base64
 import html
 import io
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from biasorigins.display import plural
 from biasorigins.errors import ConfigError
+from biasorigins.tables import write_table_set
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -62,6 +64,43 @@ figure { margin: 1em 0; } img { max-width: 100%; }
 """
 
 
+# How the parts of snake_case column and table names read in a heading.
+_WORDS = {
+    "ci": "CI", "std": "SD", "eta": "η", "omega": "ω", "ari": "ARI", "pca": "PCA", "anova": "ANOVA",
+    "permanova": "PERMANOVA", "kmeans": "k-means", "icc1": "ICC(1)", "icc1k": "ICC(1,k)", "R2": "R²",
+    "pearson": "Pearson", "calinski": "Calinski-", "harabasz": "Harabasz", "davies": "Davies-", "bouldin": "Bouldin",
+    "num": "(numerator)", "den": "(denominator)", "pseudo": "pseudo-", "abs": "absolute", "vs": "vs",
+}
+_NAMES = {"sum_sq": "Sum of squares", "mean_sq": "Mean square"}
+_KEEP_CASE = {"n", "p", "q", "df", "k-means", "η²", "ω²", "pseudo-"}
+
+
+def heading(name: str) -> str:
+    """A readable heading for a snake_case column or table name: ``"p_value"`` -> ``"p value"``,
+    ``"partial_eta_sq"`` -> ``"Partial η²"``, ``"ci_low"`` -> ``"CI low"``, ``"k3"`` -> ``"k = 3"``."""
+    if name in _NAMES:
+        return _NAMES[name]
+    words: list[str] = []
+    for part in name.split("_"):
+        if part == "sq" and words and words[-1] in ("η", "ω"):
+            words[-1] += "²"
+        elif re.fullmatch(r"k\d+", part):
+            words.append(f"k = {part[1:]}")
+        elif part in ("a", "b") and words:
+            words.append(part.upper())
+        else:
+            words.append(_WORDS.get(part, part))
+    text = " ".join(words).replace("- ", "-")
+    first = words[0]
+    if first in _KEEP_CASE or first.startswith("k = ") or not first[:1].islower():
+        return text  # a symbol, or already capitalised (model names, PC1, F)
+    return text[:1].upper() + text[1:]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def _format_value(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
@@ -76,32 +115,37 @@ def _format_value(value: object) -> str:
     return str(value)
 
 
-def _prepare(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    note = ""
+def _flat(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with a meaningful index (e.g. model names) turned into a column."""
+    return table if isinstance(table.index, pd.RangeIndex) else table.reset_index()
+
+
+def _prepare(table: pd.DataFrame, csv: str) -> tuple[pd.DataFrame, str]:
+    """The table as shown: formatted values, readable headings, at most MAX_ROWS rows; and a note."""
+    note = f"All rows with the original column names: {csv}."
     if len(table) > MAX_ROWS:
-        note = f"First {MAX_ROWS} of {len(table)} rows; the full table is on the result object."
+        note = f"First {MAX_ROWS} of {len(table)} rows; the full table is in {csv}."
         table = table.head(MAX_ROWS)
-    if not isinstance(table.index, pd.RangeIndex):
-        table = table.reset_index()
-    return table.map(_format_value), note
+    # A matrix labelled on both sides (e.g. model x model) keeps its labels; only its row-label column is named.
+    named = [name for name in table.index.names if name] if not isinstance(table.index, pd.RangeIndex) else table.columns
+    shown = _flat(table).map(_format_value)
+    return shown.rename(columns={column: heading(str(column)) for column in named}), note
 
 
-def _html_table(name: str, table: pd.DataFrame) -> str:
-    shown, note = _prepare(table)
+def _html_table(name: str, table: pd.DataFrame, csv: str) -> str:
+    shown, note = _prepare(table, csv)
     body = shown.to_html(index=False, escape=True, border=0)
-    return f"<h3>{html.escape(name)}</h3>\n" + (f'<p class="note">{html.escape(note)}</p>\n' if note else "") + body
+    return f"<h3>{html.escape(heading(name))}</h3>\n" + f'<p class="note">{html.escape(note)}</p>\n' + body
 
 
-def _markdown_table(name: str, table: pd.DataFrame) -> str:
-    shown, note = _prepare(table)
+def _markdown_table(name: str, table: pd.DataFrame, csv: str) -> str:
+    shown, note = _prepare(table, csv)
     columns = [str(c) for c in shown.columns]
 
     def cell(text: object) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    lines = [f"### {name}", ""]
-    if note:
-        lines += [f"_{note}_", ""]
+    lines = [f"### {heading(name)}", "", f"_{note}_", ""]
     lines.append("| " + " | ".join(cell(c) for c in columns) + " |")
     lines.append("|" + "|".join("---" for _ in columns) + "|")
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.itertuples(index=False)]
@@ -133,7 +177,8 @@ def _guide(name: str) -> str:
 
 def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
                  note: str | None = None, appendix: Mapping[str, pd.DataFrame] | None = None) -> Path:
-    """Write ``path`` (HTML, self-contained) and ``<stem>.md`` with figures in ``<stem>_figures/``.
+    """Write ``path`` (HTML, self-contained) and ``<stem>.md`` with figures in ``<stem>_figures/``, and
+    every table in full as CSV in ``<stem>_tables/`` (``<section>-<table>.csv``, the original column names).
 
     ``note`` is a caveat shown under the title (e.g. that a study is a toy-scale demonstration);
     ``appendix`` holds further tables ``{heading: table}`` shown after the summary (e.g. the answer
@@ -151,6 +196,13 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
     figure_dir = path.with_name(f"{path.stem}_figures")
     if rendered:
         figure_dir.mkdir(exist_ok=True)
+    table_dir = path.with_name(f"{path.stem}_tables")
+    tables = {("appendix", name): table for name, table in (appendix or {}).items()}
+    for section, result in analysis.results().items():
+        tables.update({(section, name): table for name, table in result.tables().items() if not table.empty})
+    stems = {key: f"{_slug(key[0])}-{_slug(key[1])}" for key in tables}
+    write_table_set({stems[key]: _flat(table) for key, table in tables.items()}, table_dir, "csv")
+    csv = {key: f"{table_dir.name}/{stem}.csv" for key, stem in stems.items()}
 
     scores = analysis.scores
     overview = (
@@ -169,18 +221,18 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
         *[f'<li class="skipped"><b>{html.escape(name)}</b>: skipped ({html.escape(reason)})</li>'
           for name, reason in analysis.skipped.items()],
         "</ul>",
-        *[_html_table(name, table) for name, table in (appendix or {}).items()],
+        *[_html_table(name, table, csv["appendix", name]) for name, table in (appendix or {}).items()],
     ]
     md_parts = [f"# {title}", "", *([f"> **{note}**", ""] if note else []), overview, "", f"_Settings: {settings}_",
                 "", "## Summary", ""]
     md_parts += [f"- **{name}**: {text}" for name, text in analysis.summaries().items()]
     md_parts += [f"- **{name}**: skipped ({reason})" for name, reason in analysis.skipped.items()]
     md_parts.append("")
-    md_parts += [_markdown_table(name, table) for name, table in (appendix or {}).items()]
+    md_parts += [_markdown_table(name, table, csv["appendix", name]) for name, table in (appendix or {}).items()]
 
     for name, result in analysis.results().items():
-        html_parts += _html_section(name, result, sections.get(name, []))
-        md_parts += _markdown_section(name, result, sections.get(name, []), figure_dir)
+        html_parts += _html_section(name, result, sections.get(name, []), csv)
+        md_parts += _markdown_section(name, result, sections.get(name, []), figure_dir, csv)
     html_parts.append("</body></html>")
     path.write_text("\n".join(html_parts), encoding="utf-8")
     path.with_suffix(".md").write_text("\n".join(md_parts), encoding="utf-8")
@@ -188,23 +240,27 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
     return path
 
 
-def _html_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]]) -> list[str]:
+def _html_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]],
+                  csv: Mapping[tuple[str, str], str]) -> list[str]:
     parts = [f"<h2>{html.escape(name.capitalize())}</h2>", f'<p class="guide">{html.escape(_guide(name))}</p>',
              f"<blockquote>{html.escape(result.summary)}</blockquote>"]
     parts += [f'<p class="note">{html.escape(note)}</p>' for note in result.notes]
     for figure_name, figure in figures:
         encoded = base64.b64encode(figure).decode("ascii")
         parts.append(f'<figure><img alt="{html.escape(figure_name)}" src="data:image/png;base64,{encoded}"></figure>')
-    parts += [_html_table(table_name, table) for table_name, table in result.tables().items() if not table.empty]
+    parts += [_html_table(table_name, table, csv[name, table_name]) for table_name, table in result.tables().items()
+              if not table.empty]
     return parts
 
 
-def _markdown_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]], figure_dir: Path) -> list[str]:
+def _markdown_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]], figure_dir: Path,
+                      csv: Mapping[tuple[str, str], str]) -> list[str]:
     parts = [f"## {name.capitalize()}", "", f"_{_guide(name)}_", "", f"> {result.summary}", ""]
     parts += [f"_{note}_\n" for note in result.notes]
     for figure_name, figure in figures:
         file = figure_dir / f"{figure_name}.png"
         file.write_bytes(figure)
         parts += [f"![{figure_name}]({figure_dir.name}/{file.name})", ""]
-    parts += [_markdown_table(table_name, table) for table_name, table in result.tables().items() if not table.empty]
+    parts += [_markdown_table(table_name, table, csv[name, table_name]) for table_name, table in result.tables().items()
+              if not table.empty]
     return parts

@@ -11,6 +11,7 @@ from biasorigins.finetune.config import PRESETS, FinetuneConfig
 from biasorigins.finetune.data import Conversation, InstructionData, Message, PromptCompletion, read_instruction_data
 from biasorigins.finetune.formats import EncodedExample, encode_dataset, supervision
 from biasorigins.finetune.result import FinetuneResult
+from biasorigins.finetune.shipped import INSTRUCTION_SETS, instruction_set_path, load_instruction_set
 from biasorigins.finetune.train import finetune
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "Conversation",
     "Message",
     "read_instruction_data",
+    "INSTRUCTION_SETS",
+    "instruction_set_path",
+    "load_instruction_set",
     "EncodedExample",
     "encode_dataset",
     "supervision",

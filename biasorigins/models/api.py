@@ -302,6 +302,11 @@ class APIRunner:
         key = self._client.api_key
         return text.replace(key, "***") if key and len(key) >= 4 else text
 
+    @property
+    def chat_format(self) -> str:
+        """``"server"`` on the chat endpoint (the server applies the model's template), ``"raw"`` on completions."""
+        return "server" if self.endpoint == "chat" else "raw"
+
     def __repr__(self) -> str:
         return f"<APIRunner {self.name!r} {self.model!r} at {self.base_url} mode={self.mode!r} endpoint={self.endpoint!r}>"
 

@@ -20,13 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from biasorigins.errors import ConfigError, ModelLoadError
+from biasorigins.errors import ConfigError, ModelLoadError, ModelNotFoundError
 from biasorigins.models.fingerprint import (
     digest_of,
     file_digest,
     folder_digest,
     state_dict_digest,
     tokenizer_digest,
+)
+from biasorigins.models.names import (
+    cached_snapshot,
+    hub_unavailable_reason,
+    resolve_model_name,
+    where_models_are_looked_for,
 )
 
 if TYPE_CHECKING:
@@ -158,9 +164,12 @@ class _Source:
     location: str
     is_local: bool
     gguf_file: str | None = None
+    name: str | None = None  # the hub id of a folder in the hub cache
 
     @property
     def label(self) -> str:
+        if self.name:
+            return self.name
         if self.gguf_file:
             return Path(self.gguf_file).stem
         return Path(self.location).name if self.is_local else self.location
@@ -172,8 +181,8 @@ def _looks_like_path(text: str) -> bool:
             or (os.sep != "/" and os.sep in text))
 
 
-def _resolve_source(model: PathLike, gguf_file: str | None) -> _Source:
-    text = os.fspath(model)
+def _resolve_source(model: PathLike, gguf_file: str | None, revision: str | None) -> _Source:
+    text = os.fspath(resolve_model_name(model))
     path = Path(text).expanduser()
     if path.is_file():
         if path.suffix != ".gguf":
@@ -187,7 +196,23 @@ def _resolve_source(model: PathLike, gguf_file: str | None) -> _Source:
         return _check_folder(path.resolve(), gguf_file)
     if _looks_like_path(text):
         raise ModelLoadError(f"model path {path} does not exist; check the path (hub ids look like 'org/name')")
-    return _Source(text, False, gguf_file)
+    return _hub_source(text, gguf_file, revision)
+
+
+def _hub_source(repo_id: str, gguf_file: str | None, revision: str | None) -> _Source:
+    """A hub id: its hub-cache folder when the hub cannot serve it, refused at once when it is not cached."""
+    reason = hub_unavailable_reason()
+    if reason is None:
+        return _Source(repo_id, False, gguf_file)
+    snapshot = cached_snapshot(repo_id, gguf_file or "config.json", revision)
+    if snapshot is not None:
+        logger.info("the hub cannot serve files (%s); loading %s from the hub cache %s", reason, repo_id, snapshot)
+        return _Source(str(snapshot), True, gguf_file, name=repo_id)
+    raise ModelNotFoundError(
+        f"model {repo_id!r} is not local and the hub cannot serve it ({reason}); "
+        f"{where_models_are_looked_for(repo_id)}. Give a local folder or .gguf file, or download the model "
+        "where the hub is reachable"
+    )
 
 
 def _check_folder(folder: Path, gguf_file: str | None) -> _Source:
@@ -337,10 +362,13 @@ def _load_tokenizer(tokenizer: Any, source: _Source | None, *, trust_remote_code
     if tokenizer is not None and not isinstance(tokenizer, (str, os.PathLike)):
         return tokenizer, "object"
     if tokenizer is not None:
-        location, gguf_file = os.fspath(tokenizer), None
+        location, gguf_file = os.fspath(resolve_model_name(tokenizer)), None
         if Path(location).expanduser().is_file() and location.endswith(".gguf"):
             location, gguf_file = str(Path(location).expanduser().parent), Path(location).name
-        where = _Source(location, Path(location).expanduser().exists(), gguf_file)
+        if Path(location).expanduser().exists():
+            where = _Source(location, True, gguf_file)
+        else:
+            where = _hub_source(location, gguf_file, revision)
     elif source is not None:
         where = source
     else:
@@ -433,8 +461,11 @@ def load_model(
     ----------
     model
         A hub id (``"org/name"``), a local folder with ``config.json``, a path to a
-        ``.gguf`` file (or a folder holding exactly one), or an already loaded
-        ``PreTrainedModel`` (then ``tokenizer`` is required).
+        ``.gguf`` file (or a folder holding exactly one), a short offline name
+        (``"smollm2"``, see :data:`biasorigins.models.names.OFFLINE_MODELS`), or an
+        already loaded ``PreTrainedModel`` (then ``tokenizer`` is required).  When the
+        hub is offline (``HF_HUB_OFFLINE``) or does not answer, a hub id loads from the
+        local hub cache alone.
     tokenizer
         A tokenizer object, or a folder / hub id to load it from; defaults to the model's own.
     adapter
@@ -466,6 +497,9 @@ def load_model(
 
     Raises
     ------
+    ModelNotFoundError
+        At once, when a hub id is not cached and the hub cannot serve it (the message says
+        where local models are looked for).
     ModelLoadError
         When a path, file, package or weight is missing or unreadable (the message says which).
     ConfigError
@@ -489,7 +523,7 @@ def load_model(
     else:
         if not isinstance(model, (str, os.PathLike)):
             raise ConfigError(f"model must be a path, hub id or loaded model, not {type(model).__name__}")
-        source = _resolve_source(model, gguf_file)
+        source = _resolve_source(model, gguf_file, revision)
         if source.gguf_file:
             _require_gguf_package(source)
         target_device = resolve_device(device)

@@ -166,10 +166,13 @@ def editable_install_of_this_checkout():
     """
     import json
     from importlib.metadata import distributions
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
 
     for dist in distributions(name="biasorigins"):
         direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
-        if direct_url.get("url") == ROOT.as_uri() and direct_url.get("dir_info", {}).get("editable"):
+        source = Path(url2pathname(urlparse(direct_url.get("url", "")).path)).resolve()
+        if source == ROOT and direct_url.get("dir_info", {}).get("editable"):
             return dist
     return None
 

@@ -51,7 +51,8 @@ def likelihood_choice(model: str | None = None, chat_format: ChatFormat | None =
         prompt = prompt_from_row(state.metadata)
         response = runner.decide([prompt])[0]
         answer = f"Option {prompt.labels[response.choice]}" if response.choice is not None else ""
-        state.store.set(OPTION_SCORES, list(response.scores or ()))
+        if response.scores is not None:
+            state.store.set(OPTION_SCORES, list(response.scores))
         state.output = ModelOutput.from_content(model=runner.name, content=answer)
         state.messages.append(ChatMessageAssistant(content=answer, model=runner.name))
         return state

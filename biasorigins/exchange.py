@@ -137,7 +137,8 @@ def read_table(source: PathLike | pd.DataFrame | Iterable[Mapping[str, Any]], *,
     raise DataFormatError(f"cannot read {path}: use a .jsonl, .csv or .parquet file")
 
 
-def _prompt_from_row(row: Mapping[str, Any]) -> Prompt:
+def prompt_from_row(row: Mapping[str, Any]) -> Prompt:
+    """The :class:`Prompt` of one exported row (a dict with the columns of :func:`export_prompts`)."""
     return Prompt(case_id=row["case_id"], condition=row["condition"], text=row["text"],
                   labels=tuple(row["labels"]), options=tuple(row["options"]),
                   display_order=tuple(int(i) for i in row["display_order"]), answer_prefix=row["answer_prefix"])
@@ -230,7 +231,7 @@ def score_answers(
     if suite is None:
         exported = read_table(prompts, what="prompts")  # type: ignore[arg-type]
         suite = _suite_from_export(exported, biases)
-        known = {row["prompt_id"]: _prompt_from_row(row) for row in exported.to_dict(orient="records")}
+        known = {row["prompt_id"]: prompt_from_row(row) for row in exported.to_dict(orient="records")}
     else:
         known = {prompt_id(p): p for p in suite.prompts()}
     by_key = {p.key: pid for pid, p in known.items()}

@@ -1,11 +1,18 @@
 """Text and HTML building blocks for showing results: counts with the right plural, scores without
-``-0.00``, and the small escaped HTML cards that notebooks show (``_repr_html_``)."""
+``-0.00``, the small escaped HTML cards that notebooks show (``_repr_html_``), and empty
+matplotlib figures for the plots."""
 
 from __future__ import annotations
 
 import html
 import math
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from biasorigins.errors import PlotDependencyError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Inline style of every card, so it reads the same in Jupyter, VS Code and exported HTML.
 _CARD_STYLE = "font-family: sans-serif; font-size: 13px; line-height: 1.4"
@@ -68,3 +75,13 @@ def html_card(title: str, facts: Sequence[str], *, body: str = "", warning: str 
     parts += [f'<div style="{_NOTE_STYLE}">{html.escape(note)}</div>' for note in notes]
     parts.append("</div>")
     return "".join(parts)
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """An empty matplotlib Figure with constrained layout; PlotDependencyError without matplotlib."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise PlotDependencyError("plots need matplotlib, which is not installed: pip install biasorigins[plots]"
+                                  ) from exc
+    return Figure(figsize=(width, height), layout="constrained")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from biasorigins.errors import ConfigError, PlotDependencyError
+from biasorigins.display import new_figure
+from biasorigins.errors import ConfigError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -21,16 +22,6 @@ if TYPE_CHECKING:
 BiasOrder = Literal["mean", "given", "title"]
 
 _MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """An empty matplotlib Figure with constrained layout; PlotDependencyError without matplotlib."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise PlotDependencyError("plots need matplotlib, which is not installed: pip install biasorigins[plots]"
-                                  ) from exc
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def plot_results(results: SuiteResult | Iterable[SuiteResult] | Mapping[str, SuiteResult], *,

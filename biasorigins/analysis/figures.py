@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from biasorigins.errors import BiasOriginsError
-from biasorigins.plotting import new_figure
+from biasorigins.display import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -6,7 +6,7 @@ import logging
 import math
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -36,6 +36,8 @@ from biasorigins.store import DecisionStore
 from biasorigins.tables import write_table_set
 
 if TYPE_CHECKING:
+    from datasets import DatasetDict
+
     from biasorigins.models.base import Runner
     from biasorigins.scenarios import Scenario
 
@@ -266,6 +268,13 @@ class BiasSuite:
         """The display-reversed twins of the first ``reversal_probe`` cases of ``bias``, rendered."""
         return self.prompts(probe_cases(self.cases_for(bias), self.reversal_probe))
 
+    def to_dataset(self) -> DatasetDict:
+        """The rendered prompts as a Hugging Face ``DatasetDict`` (one split, ``test``, with a ``bias``
+        column) carrying its dataset card; see :mod:`biasorigins.hf_dataset`. Needs the ``datasets`` extra."""
+        from biasorigins.hf_dataset import to_dataset
+
+        return to_dataset(self)
+
     # -- running and scoring ------------------------------------------------------------
     def run(
         self,
@@ -444,6 +453,7 @@ class SuiteResult:
     paper_compatible: bool = False
     diagnostics: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DIAGNOSTIC_COLUMNS))
     twins: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TWIN_COLUMNS))
+    chat_format: str | None = None
 
     @property
     def answer_quality(self) -> AnswerQuality:
@@ -507,6 +517,18 @@ class SuiteResult:
         if self.errors:
             text += "\n\nFailed biases:\n" + "\n".join(f"  {e.bias} ({e.stage}): {e.message}" for e in self.errors)
         return text
+
+    def to_model_card(
+        self, suite: BiasSuite | None = None, *, settings: Mapping[str, object] | None = None,
+        dataset: str = "biasorigins",
+    ) -> str:
+        """A model-card section: YAML ``model-index`` results (one per bias) and a Markdown table of the
+        per-bias scores with their CIs, the settings, chat format and versions; see
+        :mod:`biasorigins.model_card`. ``suite`` (the one that made this result) adds its seed, case count,
+        labels and the biases' versions; ``settings`` adds more (e.g. ``{"mode": "likelihood"}``)."""
+        from biasorigins.model_card import model_card
+
+        return model_card(self, suite, settings=settings, dataset=dataset)
 
     def write(self, folder: str | os.PathLike[str], format: str = "csv") -> dict[str, Path]:
         """Write ``decisions`` (the table), ``summary`` and ``diagnostics`` to ``folder`` as CSV, JSON or Parquet."""

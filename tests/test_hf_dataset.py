@@ -72,6 +72,8 @@ def test_round_trip_through_disk_scores_exactly_like_the_suite(suite: BiasSuite,
     data = load_from_disk(str(tmp_path / "data"))
     answers = [{"prompt_id": r["prompt_id"], "answer": hashed_answer(r["text"], r["labels"])} for r in data["test"]]
     from_dataset = score_answers(Dataset.from_list(answers), prompts=data, model="m")
+    answered = data["test"].add_column("answer", [a["answer"] for a in answers])  # the answers beside the prompts
+    pd.testing.assert_frame_equal(score_answers(answered, prompts=data, model="m").summary, from_dataset.summary)
 
     assert (in_library.table["status"] == "refused").any() and in_library.table["valid"].mean() > 0.8
     pd.testing.assert_frame_equal(from_dataset.summary, in_library.summary)

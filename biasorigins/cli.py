@@ -333,7 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--biases", nargs="+", metavar="NAME", help="bias names or one preset name (default: all)")
     p.add_argument("--cases", type=int, default=20, help="test cases per bias (default 20)")
     p.add_argument("--seed", type=int, default=0, help="master seed for the test cases (default 0)")
-    p.add_argument("--labels", choices=["letters", "numbers"], default="letters", help="option labels (default letters)")
+    p.add_argument("--labels", choices=["letters", "numbers"], default="letters",
+                   help="option labels (default letters)")
     p.add_argument("--paper-compatible", action="store_true", help="record the original papers' scoring")
     p.add_argument("--out", required=True, help="a new or empty folder (datasets' save_to_disk layout + README.md)")
     p.set_defaults(func=cmd_export_dataset)

@@ -17,6 +17,8 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from biasorigins.tables import markdown_cell
+
 if TYPE_CHECKING:
     from biasorigins.suite import BiasSuite, SuiteResult
 
@@ -31,10 +33,6 @@ def _signed(value: float) -> str:
         return "–"
     text = f"{value:+.3f}"
     return "0.000" if text in ("+0.000", "-0.000") else text
-
-
-def _cell(text: object) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _bias_versions(result: SuiteResult, suite: BiasSuite | None) -> dict[str, int | None]:
@@ -98,23 +96,24 @@ def model_card_section(result: SuiteResult, suite: BiasSuite | None = None, *,
     versions = _bias_versions(result, suite)
     lines = [
         HEADING, "",
-        f"Bias profile of **{_cell(result.model)}** on the biasorigins suite. Each case scores in [-1, 1] "
-        "(positive: the model showed the bias, 0: no bias); a bias's score is the mean over its valid "
-        "cases with a 95% bootstrap interval.", "",
+        (f"Bias profile of **{markdown_cell(result.model)}** on the biasorigins suite. Each case scores in [-1, 1] "
+         "(positive: the model showed the bias, 0: no bias); a bias's score is the mean over its valid "
+         "cases with a 95% bootstrap interval."), "",
     ]
     warning = result.answer_quality.warning
     if warning:
-        lines += [f"> **Warning:** {_cell(warning)}", ""]
+        lines += [f"> **Warning:** {markdown_cell(warning)}", ""]
     lines += ["| Bias | Version | Score | 95% CI | Valid cases | Invalid answers |",
               "|---|---|---|---|---|---|"]
     for slug in result.summaries:
         row = summary.loc[slug]
         version = versions[slug] if versions[slug] is not None else "–"
-        lines.append(f"| {_cell(row['title'])} | {version} | {_signed(row['mean'])} | "
+        lines.append(f"| {markdown_cell(row['title'])} | {version} | {_signed(row['mean'])} | "
                      f"{_signed(row['ci_low'])} to {_signed(row['ci_high'])} | {int(row['n_valid'])} | "
                      f"{int(row['invalid_answers'])} |")
     lines += ["", "| Setting | Value |", "|---|---|",
-              *(f"| {_cell(k)} | {_cell(v)} |" for k, v in card_settings(result, suite, settings).items())]
+              *(f"| {markdown_cell(name)} | {markdown_cell(value)} |"
+                for name, value in card_settings(result, suite, settings).items())]
     if result.errors:
         lines += ["", "Biases that failed: " + ", ".join(sorted({e.bias for e in result.errors})) + "."]
     return "\n".join(lines) + "\n"

@@ -18,7 +18,8 @@ from biasorigins.records import TestCase
 from biasorigins.suite import BiasSuite
 
 needs_datasets = pytest.mark.skipif(
-    find_spec("datasets") is None, reason="the 'datasets' package is not installed (pip install 'biasorigins[datasets]')"
+    find_spec("datasets") is None,
+    reason="the 'datasets' package is not installed (pip install 'biasorigins[datasets]')",
 )
 BIASES = ["anchoring", "framing-effect", "loss-aversion", "certainty-effect", "belief-bias-valid"]
 
@@ -42,7 +43,8 @@ def test_rows_are_the_prompts_the_suite_sends_with_the_case_as_columns(suite: Bi
     assert list(data) == ["test"]
     rows = data["test"].to_list()
     prompts = suite.prompts()
-    assert [(r["case_id"], r["condition"], r["text"]) for r in rows] == [(p.case_id, p.condition, p.text) for p in prompts]
+    assert [(r["case_id"], r["condition"], r["text"]) for r in rows] == [
+        (p.case_id, p.condition, p.text) for p in prompts]
     assert [(r["labels"], r["options"], r["display_order"]) for r in rows] == [
         (list(p.labels), list(p.options), list(p.display_order)) for p in prompts]
     cases = {case.id: case for case in suite.cases()}
@@ -56,7 +58,8 @@ def test_rows_are_the_prompts_the_suite_sends_with_the_case_as_columns(suite: Bi
         assert json.loads(row["values"]) == case.values and row["bias_version"] == case.bias_version
         assert row["text"].count("Option ") >= len(row["labels"])
     frame = pd.DataFrame(rows)
-    assert set(frame.groupby("case_id")["condition"].apply(frozenset)) <= {frozenset(c.conditions) for c in cases.values()}
+    conditions = frame.groupby("case_id")["condition"].apply(frozenset)
+    assert all(conditions[case_id] == frozenset(case.conditions) for case_id, case in cases.items())
     per_case = frame.drop_duplicates("case_id")
     assert per_case.groupby("bias")["reversed"].mean().loc["anchoring"] == 0.5  # counterbalanced
 
@@ -122,7 +125,8 @@ def test_export_dataset_command_writes_a_frozen_set_that_scores_back(tmp_path, c
     data = load_from_disk(str(out))
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert readme == data["test"].info.description and "| seed | 0 |" in readme
-    assert data["test"].to_list() == BiasSuite(["anchoring", "framing-effect"], cases=4, seed=0).to_dataset()["test"].to_list()
+    same = BiasSuite(["anchoring", "framing-effect"], cases=4, seed=0).to_dataset()
+    assert data["test"].to_list() == same["test"].to_list()
     answers = [{"prompt_id": r["prompt_id"], "label": r["labels"][0]} for r in data["test"]]
     assert set(score_answers(answers, prompts=data).summary["bias"]) == {"anchoring", "framing-effect"}
 

@@ -40,6 +40,8 @@ from biasorigins.store import prompt_hash
 from biasorigins.tables import write_frame
 
 if TYPE_CHECKING:
+    from datasets import Dataset, DatasetDict
+
     from biasorigins.bias import Bias
     from biasorigins.suite import BiasSuite, SuiteResult
 
@@ -209,10 +211,10 @@ def _response(prompt: Prompt, row: Mapping[str, Any], where: str) -> Response:
 
 
 def score_answers(
-    answers: PathLike | pd.DataFrame | Iterable[Mapping[str, Any]],
+    answers: PathLike | pd.DataFrame | Dataset | Iterable[Mapping[str, Any]],
     *,
     suite: BiasSuite | None = None,
-    prompts: PathLike | pd.DataFrame | Any | None = None,
+    prompts: PathLike | pd.DataFrame | DatasetDict | None = None,
     biases: Sequence[Bias] | None = None,
     model: str = "model",
 ) -> SuiteResult:

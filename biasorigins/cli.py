@@ -153,6 +153,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         output_folder(args.out, "--out")
     if args.store:
         output_file(args.store, "--store")
+    if args.model_card:
+        output_file(args.model_card, "--model-card")
+        if len(args.adapter or []) + args.with_base > 1:
+            raise ConfigError("--model-card describes one model; evaluate one adapter (or none) at a time")
     probe = {} if args.reversal_probe is None else {"reversal_probe": args.reversal_probe}
     suite = BiasSuite(_bias_selection(args.biases), cases=args.cases, seed=args.seed, **probe)
     runners = _model_runners(args)
@@ -162,6 +166,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.out:
         written = write_results(results.values(), args.out, args.format)
         print("\nwrote " + " and ".join(str(path) for path in written.values()))
+    if args.model_card:
+        settings = {"mode": args.mode, **({"max new tokens": args.max_new_tokens} if args.mode == "generate" else {})}
+        (result,) = results.values()
+        Path(args.model_card).write_text(result.to_model_card(suite, settings=settings), encoding="utf-8")
+        print(f"model card section: {args.model_card}")
+    return EXIT_OK
+
+
+def cmd_export_dataset(args: argparse.Namespace) -> int:
+    from biasorigins.hf_dataset import save_dataset
+    from biasorigins.suite import BiasSuite
+
+    out = output_folder(args.out, "--out")
+    if out.is_dir() and any(out.iterdir()):
+        raise ConfigError(f"--out {out} is not empty; give a new or empty folder")
+    suite = BiasSuite(_bias_selection(args.biases), cases=args.cases, seed=args.seed, labels=args.labels,
+                      paper_compatible=args.paper_compatible)
+    data = save_dataset(suite, out)
+    print(f"{len(suite.biases)} biases x {args.cases} cases, seed {args.seed}: dataset and card (README.md) in {data}")
     return EXIT_OK
 
 
@@ -297,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=TABLE_FORMATS, default="csv", help="table format under --out (default csv)")
     p.add_argument("--store", help="an SQLite decision store: answers already there are reused, so a stopped "
                                    "run resumes where it stopped")
+    p.add_argument("--model-card", metavar="FILE", help="write a model-card section (model-index YAML and a "
+                                                        "Markdown table of the per-bias scores) to FILE")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     api = p.add_argument_group("served models", "any OpenAI-compatible server; the key comes from $OPENAI_API_KEY")
     api.add_argument("--base-url", help="the server's API root, e.g. http://127.0.0.1:8080/v1")
@@ -305,6 +330,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="chat completions (default; the server's chat template) or raw completions")
     api.add_argument("--concurrency", type=int, default=8, help="requests in flight at once (default 8)")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("export-dataset", help="write the suite's prompts as a Hugging Face dataset with its card")
+    p.add_argument("--biases", nargs="+", metavar="NAME", help="bias names or one preset name (default: all)")
+    p.add_argument("--cases", type=int, default=20, help="test cases per bias (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="master seed for the test cases (default 0)")
+    p.add_argument("--labels", choices=["letters", "numbers"], default="letters",
+                   help="option labels (default letters)")
+    p.add_argument("--paper-compatible", action="store_true", help="record the original papers' scoring")
+    p.add_argument("--out", required=True, help="a new or empty folder (datasets' save_to_disk layout + README.md)")
+    p.set_defaults(func=cmd_export_dataset)
 
     p = sub.add_parser("finetune", help="LoRA-finetune a model on instruction data")
     p.add_argument("model", help="local folder, .gguf file, hub id, or 'smollm2'")

@@ -40,6 +40,8 @@ from biasorigins.store import prompt_hash
 from biasorigins.tables import write_frame
 
 if TYPE_CHECKING:
+    from datasets import Dataset, DatasetDict
+
     from biasorigins.bias import Bias
     from biasorigins.suite import BiasSuite, SuiteResult
 
@@ -106,10 +108,24 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
         raise DataFormatError(f"cannot write {path}: use a .jsonl, .csv or .parquet file name")
 
 
+def _dataset_records(source: Any) -> list[dict[str, Any]] | None:
+    """The rows of a Hugging Face ``Dataset`` (or of every split of a ``DatasetDict``) as plain dicts, else None."""
+    if hasattr(source, "to_list") and hasattr(source, "features"):
+        return source.to_list()
+    if isinstance(source, Mapping) and source and all(hasattr(s, "to_list") and hasattr(s, "features")
+                                                      for s in source.values()):
+        return [row for split in source.values() for row in split.to_list()]
+    return None
+
+
 def read_table(source: PathLike | pd.DataFrame | Iterable[Mapping[str, Any]], *, what: str) -> pd.DataFrame:
-    """A DataFrame from a DataFrame, a list of dicts or a ``.jsonl`` / ``.csv`` / ``.parquet`` file."""
+    """A DataFrame from a DataFrame, a Hugging Face ``Dataset`` or ``DatasetDict``, a list of dicts or a
+    ``.jsonl`` / ``.csv`` / ``.parquet`` file."""
     if isinstance(source, pd.DataFrame):
         return source.reset_index(drop=True)
+    records = _dataset_records(source)
+    if records is not None:
+        return pd.DataFrame(records)
     if not isinstance(source, (str, os.PathLike)):
         return pd.DataFrame(list(source))
     path = Path(source)
@@ -196,10 +212,10 @@ def _response(prompt: Prompt, row: Mapping[str, Any], where: str) -> Response:
 
 
 def score_answers(
-    answers: PathLike | pd.DataFrame | Iterable[Mapping[str, Any]],
+    answers: PathLike | pd.DataFrame | Dataset | Iterable[Mapping[str, Any]],
     *,
     suite: BiasSuite | None = None,
-    prompts: PathLike | pd.DataFrame | None = None,
+    prompts: PathLike | pd.DataFrame | DatasetDict | None = None,
     biases: Sequence[Bias] | None = None,
     model: str = "model",
 ) -> SuiteResult:
@@ -208,12 +224,14 @@ def score_answers(
     Parameters
     ----------
     answers
-        A DataFrame, a list of dicts or a file (``.jsonl``, ``.csv``, ``.parquet``); see
-        the module docstring for the fields.
+        A DataFrame, a Hugging Face ``Dataset``, a list of dicts or a file (``.jsonl``, ``.csv``,
+        ``.parquet``); see the module docstring for the fields.
     suite
         The suite the prompts came from (same biases, cases, seed and labels).
     prompts
-        The exported prompts (file or DataFrame), if ``suite`` is not given.
+        The exported prompts (file or DataFrame), or the ``DatasetDict`` of
+        :meth:`BiasSuite.to_dataset` (e.g. read back with ``load_from_disk``), if ``suite`` is
+        not given.
     biases
         Bias objects for biases that are not registered (e.g. defined in a notebook).
     model

@@ -37,6 +37,7 @@ from biasorigins.store import DecisionStore
 from biasorigins.tables import write_table_set
 
 if TYPE_CHECKING:
+    from datasets import DatasetDict
     from matplotlib.figure import Figure
 
     from biasorigins.models.base import Runner
@@ -269,6 +270,13 @@ class BiasSuite:
     def probe_prompts(self, bias: Bias) -> list[Prompt]:
         """The display-reversed twins of the first ``reversal_probe`` cases of ``bias``, rendered."""
         return self.prompts(probe_cases(self.cases_for(bias), self.reversal_probe))
+
+    def to_dataset(self) -> DatasetDict:
+        """The rendered prompts as a Hugging Face ``DatasetDict`` (one split, ``test``, with a ``bias``
+        column) carrying its dataset card; see :mod:`biasorigins.hf_dataset`. Needs the ``datasets`` extra."""
+        from biasorigins.hf_dataset import to_dataset
+
+        return to_dataset(self)
 
     # -- running and scoring ------------------------------------------------------------
     def run(
@@ -589,6 +597,18 @@ class SuiteResult:
         return (f"<SuiteResult {self.model!r}: {plural(len(self.summaries), 'bias')}, "
                 f"{plural(self.table['case_id'].nunique(), 'case')}, "
                 f"{plural(int(self.summary['n_invalid'].sum()), 'invalid case')}{follows}>")
+
+    def to_model_card(
+        self, suite: BiasSuite | None = None, *, settings: Mapping[str, object] | None = None,
+        dataset: str = "biasorigins",
+    ) -> str:
+        """A model-card section: YAML ``model-index`` results (one per bias) and a Markdown table of the
+        per-bias scores with their CIs, the settings, chat format and versions; see
+        :mod:`biasorigins.model_card`. ``suite`` (the one that made this result) adds its seed, case count,
+        labels and the biases' versions; ``settings`` adds more (e.g. ``{"mode": "likelihood"}``)."""
+        from biasorigins.model_card import model_card
+
+        return model_card(self, suite, settings=settings, dataset=dataset)
 
     def write(self, folder: str | os.PathLike[str], format: str = "csv") -> dict[str, Path]:
         """Write ``decisions`` (the table), ``summary`` and ``diagnostics`` to ``folder`` as CSV, JSON or Parquet."""

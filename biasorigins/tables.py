@@ -1,4 +1,4 @@
-"""Writing result tables as CSV, JSON or Parquet."""
+"""Writing result tables as CSV, JSON or Parquet (and cells of Markdown tables)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TABLE_FORMATS = ("csv", "json", "parquet")
+
+
+def markdown_cell(value: object) -> str:
+    """``value`` as one cell of a Markdown table: on one line, with ``|`` escaped."""
+    return " ".join(str(value).split()).replace("|", "\\|")
 
 
 def _lists_as_json(frame: pd.DataFrame) -> pd.DataFrame:

@@ -37,10 +37,17 @@ def test_cli_prints_the_task_folder():
     assert Path(out) == task_folder() and (Path(out) / "anchoring.yaml").is_file()
 
 
-def test_lm_eval_finds_a_task_per_bias_and_a_group_per_preset():
+@pytest.fixture(scope="module")
+def task_manager():
+    """lm-eval's task index with ours added, as ``lm_eval --include_path`` builds it (half a minute)."""
     from lm_eval.tasks import TaskManager
 
-    names = set(TaskManager(include_path=str(task_folder())).all_tasks)
+    return TaskManager(include_path=str(task_folder()), metadata={"cases": CASES})
+
+
+@pytest.mark.slow
+def test_lm_eval_finds_a_task_per_bias_and_a_group_per_preset(task_manager):
+    names = set(task_manager.all_tasks)
     assert {task_name(slug) for slug in get_preset("builtin").slugs} <= names
     assert {f"biasorigins_{name}" for name in preset_names()} <= names
 
@@ -67,14 +74,12 @@ def test_items_score_without_knowing_their_task():
 
 
 @pytest.fixture(scope="module")
-def lm_eval_run(tiny_causal_dir):
+def lm_eval_run(tiny_causal_dir, task_manager):
     from lm_eval import simple_evaluate
-    from lm_eval.tasks import TaskManager
 
-    manager = TaskManager(include_path=str(task_folder()), metadata={"cases": CASES})
     return simple_evaluate(
         model="hf", model_args={"pretrained": str(tiny_causal_dir), "dtype": "float32", "device": "cpu"},
-        tasks=[task_name(slug) for slug in BIASES], task_manager=manager, batch_size=8, log_samples=True,
+        tasks=[task_name(slug) for slug in BIASES], task_manager=task_manager, batch_size=8, log_samples=True,
         bootstrap_iters=0,
     )
 

@@ -130,13 +130,16 @@ def task_configs() -> dict[str, str]:
         )
     for name in preset_names():
         members = "".join(f"  - {task_name(slug)}\n" for slug in get_preset(name).slugs)
-        files[f"_group_{name}.yaml"] = f"group: {TASK_PREFIX}{name}\ntask:\n{members}metadata:\n  version: {TASK_VERSION}\n"
+        files[f"_group_{name}.yaml"] = (
+            f"group: {TASK_PREFIX}{name}\ntask:\n{members}metadata:\n  version: {TASK_VERSION}\n"
+        )
     return files
 
 
 def _template() -> str:
     metrics = "".join(
-        f"  - metric: {metric}\n    aggregation: !function {HOOKS_MODULE}.{metric}\n    higher_is_better: {str(metric == 'valid_cases').lower()}\n"
+        f"  - metric: {metric}\n    aggregation: !function {HOOKS_MODULE}.{metric}\n"
+        f"    higher_is_better: {str(metric == 'valid_cases').lower()}\n"
         for metric in METRICS
     )
     return (
@@ -162,7 +165,7 @@ def write_task_configs(folder: str | Path) -> None:
 
 
 def _hooks_module() -> str:
-    names = ", ".join(["build_docs", "process_results", *METRICS])
+    names = ", ".join(sorted(["build_docs", "process_results", *METRICS]))
     return (
         '"""What the biasorigins lm-eval task configs call (``!function`` looks for it next to them)."""\n\n'
         f"from biasorigins.lmeval import {names}  # noqa: F401\n"

@@ -2,39 +2,42 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from biasorigins.errors import DataFormatError
 from biasorigins.exchange import export_prompts
 from biasorigins.lmeval import (
-    HOOKS_MODULE, METRICS, build_docs, process_results, score_items, task_configs, task_folder, task_name,
+    METRICS,
+    build_docs,
+    process_results,
+    score_items,
+    task_folder,
+    task_name,
+    write_task_configs,
 )
-from biasorigins.errors import DataFormatError
 from biasorigins.presets import get_preset, preset_names
 from biasorigins.suite import BiasSuite
 
-lm_eval = pytest.importorskip("lm_eval", reason="lm-eval is not installed (pip install 'biasorigins[lmeval]')")
+needs_lm_eval = pytest.mark.skipif(importlib.util.find_spec("lm_eval") is None,
+                                   reason="lm-eval is not installed (pip install -e '.[lmeval]')")
 
 BIASES = ["anchoring", "framing-effect", "certainty-effect"]
 CASES = 4
 
 
-def test_shipped_configs_equal_the_generated_ones():
-    """The YAML files in the package are what task_configs() makes from the installed plugins and presets."""
-    shipped = {p.name: p.read_text(encoding="utf-8") for p in task_folder().iterdir() if p.suffix != ".py"
-               and p.is_file()}
-    assert shipped == task_configs()
-    assert (task_folder() / f"{HOOKS_MODULE}.py").is_file()
+def read_folder(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.is_file()}
 
 
-def test_cli_prints_the_task_folder():
-    out = subprocess.run([sys.executable, "-m", "biasorigins", "lm-eval-path"], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert Path(out) == task_folder() and (Path(out) / "anchoring.yaml").is_file()
+def test_shipped_configs_equal_the_generated_ones(tmp_path):
+    """The shipped files are what write_task_configs makes from the installed plugins and presets."""
+    write_task_configs(tmp_path)
+    assert read_folder(task_folder()) == read_folder(tmp_path), (
+        "regenerate: python -c 'from biasorigins.lmeval import task_folder, write_task_configs as w; w(task_folder())'")
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +48,7 @@ def task_manager():
     return TaskManager(include_path=str(task_folder()), metadata={"cases": CASES})
 
 
+@needs_lm_eval
 @pytest.mark.slow
 def test_lm_eval_finds_a_task_per_bias_and_a_group_per_preset(task_manager):
     names = set(task_manager.all_tasks)
@@ -52,6 +56,7 @@ def test_lm_eval_finds_a_task_per_bias_and_a_group_per_preset(task_manager):
     assert {f"biasorigins_{name}" for name in preset_names()} <= names
 
 
+@needs_lm_eval
 def test_documents_are_the_suites_prompts_with_bias_case_and_condition():
     docs = build_docs("framing-effect", cases=CASES, seed=2, pretrained="ignored-model-arg")["test"].to_pandas()
     exported = export_prompts(BiasSuite("framing-effect", cases=CASES, seed=2))
@@ -61,6 +66,7 @@ def test_documents_are_the_suites_prompts_with_bias_case_and_condition():
     assert all(q == t + "\n\nAnswer: Option" for q, t in zip(docs["query"], docs["text"]))
 
 
+@needs_lm_eval
 def test_items_score_without_knowing_their_task():
     """Aggregation reads only its items; a mixture of biases is refused instead of giving NaN."""
     docs = [dict(d) for d in build_docs("anchoring", cases=CASES)["test"]]
@@ -93,6 +99,7 @@ def ours(tiny_causal_dir):
     return runner, suite, suite.run(runner, progress=False)
 
 
+@needs_lm_eval
 @pytest.mark.slow
 def test_lm_eval_log_likelihoods_equal_hf_runner_raw(lm_eval_run, ours):
     runner, suite, _ = ours
@@ -105,6 +112,7 @@ def test_lm_eval_log_likelihoods_equal_hf_runner_raw(lm_eval_run, ours):
             assert got == pytest.approx(want, abs=1e-4)
 
 
+@needs_lm_eval
 @pytest.mark.slow
 def test_lm_eval_per_bias_scores_equal_suite_run(lm_eval_run, ours):
     _, _, result = ours
@@ -118,6 +126,7 @@ def test_lm_eval_per_bias_scores_equal_suite_run(lm_eval_run, ours):
     assert summary.loc[BIASES, "n_valid"].sum() == CASES * len(BIASES)
 
 
+@needs_lm_eval
 @pytest.mark.slow
 def test_parity_check_can_fail(lm_eval_run, tiny_causal_dir):
     """Another chat format reads other text, so its log-likelihoods differ from lm-eval's: the check above bites."""

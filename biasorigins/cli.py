@@ -278,6 +278,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lm_eval_path(args: argparse.Namespace) -> int:
+    from biasorigins.lmeval import task_folder
+
+    print(task_folder())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="biasorigins",
@@ -371,6 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a smaller run for smoke tests (about 1.5 minutes on 2 CPU cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("lm-eval-path", help="print the folder of the lm-evaluation-harness task configs "
+                                            "(for lm_eval --include_path)")
+    p.set_defaults(func=cmd_lm_eval_path)
     return parser
 
 

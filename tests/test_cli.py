@@ -47,6 +47,15 @@ def test_list_rejects_an_unknown_design(capsys: pytest.CaptureFixture[str]) -> N
     assert "unknown design 'mirror pair'" in capsys.readouterr().err
 
 
+def test_lm_eval_path_prints_the_shipped_task_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    from biasorigins.presets import get_preset
+
+    assert main(["lm-eval-path"]) == 0
+    folder = Path(capsys.readouterr().out.strip())
+    assert folder.is_dir() and (folder / "biasorigins_hooks.py").is_file()
+    assert all((folder / f"{slug}.yaml").is_file() for slug in get_preset("builtin").slugs)
+
+
 def test_demo_refuses_a_file_as_its_folder(tmp_path: Path, capsys) -> None:
     taken = tmp_path / "notes.txt"
     taken.write_text("mine")

@@ -30,6 +30,9 @@ from typing import Any, Literal, get_args
 
 from biasorigins.errors import ConfigError
 
+#: Text between a raw prompt and its answer prefix in likelihood choice (``"...\n\nAnswer: Option"``).
+RAW_ANSWER_SPACER = "\n\n"
+
 ChatFormat = Literal["raw", "tulu", "model"]
 CHAT_FORMATS: tuple[str, ...] = get_args(ChatFormat)
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from biasorigins.errors import ConfigError
 from biasorigins.models.batching import plan_batches, run_with_oom_retry
-from biasorigins.models.chat import ChatFormat, default_chat_format, format_chat
+from biasorigins.models.chat import RAW_ANSWER_SPACER, ChatFormat, default_chat_format, format_chat
 from biasorigins.models.fingerprint import canonical_json, digest_of
 from biasorigins.models.likelihood import ChoiceRequest, ModelCaller, score_causal, score_seq2seq
 from biasorigins.models.loading import LoadedModel, load_model
@@ -150,7 +150,7 @@ class HFModelBase:
         """The exact text the model reads before the option label (decoder) or in the encoder (T5)."""
         if self.is_seq2seq:
             return self.user_turn(prompt)
-        spacer = "\n\n" if self.chat_format == "raw" else ""
+        spacer = RAW_ANSWER_SPACER if self.chat_format == "raw" else ""
         return self.user_turn(prompt, answer_prefix=spacer + prompt.answer_prefix)
 
 

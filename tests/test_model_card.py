@@ -56,8 +56,9 @@ def test_markdown_section_has_the_table_with_intervals_settings_and_versions(sui
         interval = f"{row.ci_low:+.3f} to {row.ci_high:+.3f}"
         assert f"| {row.title} | {version} | {row.mean:+.3f} | {interval} | {row.n_valid} |" in card.text
     for setting in (f"| library | biasorigins {__version__} |", "| seed | 1 |", "| cases per bias | 6 |",
-                    "| mode | generate |", "| chat format | not recorded |"):
+                    "| mode | generate |", f"| chat format | {result.chat_format} |"):
         assert setting in card.text
+    assert result.chat_format == "none"  # a callable reads the prompt text itself
 
 
 def test_biases_without_a_score_stay_in_the_table_but_not_in_the_model_index(suite: BiasSuite) -> None:

@@ -263,6 +263,17 @@ def pooled_tests(
     return pd.DataFrame(rows), pd.DataFrame(mixed, columns=columns)
 
 
+def _projections_with(term: str, labels: np.ndarray, backbone: np.ndarray, data: np.ndarray
+                      ) -> tuple[dict, np.ndarray]:
+    """The design projections with ``labels`` (rows of relabellings) as ``term``'s levels, and the
+    projection onto the other factor alone."""
+    if term == "backbone":
+        proj = design_projections(labels, np.broadcast_to(data, labels.shape))
+        return proj, proj["data"][0]
+    proj = design_projections(np.broadcast_to(backbone, labels.shape), labels)
+    return proj, proj["backbone"][0]
+
+
 def _cell_permutation_null(
     G: np.ndarray, backbone: np.ndarray, data: np.ndarray, term: str, n_permutations: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, bool]:
@@ -274,12 +285,7 @@ def _cell_permutation_null(
     cell_of = np.unique(cells, return_inverse=True)[1]
     permuted, exact = permutation_labellings(own[first], n_permutations, rng, strata=other[first])
     labels = permuted[:, cell_of]
-    if term == "backbone":
-        proj = design_projections(labels, np.broadcast_to(data, labels.shape))
-        reduced = proj["data"][0]
-    else:
-        proj = design_projections(np.broadcast_to(backbone, labels.shape), labels)
-        reduced = proj["backbone"][0]
+    proj, reduced = _projections_with(term, labels, backbone, data)
     df = design_df(design_projections(backbone, data), len(backbone))
     with np.errstate(divide="ignore", invalid="ignore"):
         null = (_trace(proj["additive"][0] - reduced, G) / df[term]) / (
@@ -328,12 +334,7 @@ def permanova(
     rows = []
     for term, labels, strata, generator in (("backbone", backbone, data, rng_b), ("data", data, backbone, rng_d)):
         permuted, exact = permutation_labellings(labels, n_permutations, generator, strata=strata)
-        if term == "backbone":
-            proj = design_projections(permuted, np.broadcast_to(data, permuted.shape))
-            other = proj["data"][0]
-        else:
-            proj = design_projections(np.broadcast_to(backbone, permuted.shape), permuted)
-            other = proj["backbone"][0]
+        proj, other = _projections_with(term, permuted, backbone, data)
         null = f_statistic(_trace(proj["additive"][0] - other, G), df[term], _trace(identity - proj["cells"][0], G))
         observed = float(f_statistic(ss[term], df[term], ss["seed"]))
         rows.append({"term": term, "df": df[term], "sum_sq": float(ss[term]), "pseudo_F": observed,

@@ -208,7 +208,7 @@ class AnswerQuality:
             return f"too few display-reversed probes ({self.twin_pairs}) to tell whether the answers follow content"
         position = f"option position in {self.follows_position:.0%}"
         content = f"option content in {self.follows_content:.0%}"
-        cases = f"of {self.twin_pairs} probed cases (chance {self.twin_chance:.0%})"
+        cases = f"of {self.twin_pairs} probed questions (chance {self.twin_chance:.0%})"
         if self.verdict == "positional":
             return f"answers follow {position} {cases}; bias scores for this model are uninformative"
         if self.verdict == "mixed":

@@ -47,7 +47,7 @@ def test_a_position_only_responder_is_flagged_and_the_table_says_so(suite: BiasS
     assert (result.diagnostics["verdict"] == "positional").all()
     quality = result.answer_quality
     assert quality.verdict == "positional"
-    assert quality.warning.startswith("answers follow option position in 100% of 48 probed cases")
+    assert quality.warning.startswith("answers follow option position in 100% of 48 probed questions")
     text = str(result)
     assert f"Warning: {quality.warning}" in text and "answers follow" in text
 

@@ -38,6 +38,7 @@ from typing import Any, Literal
 from biasorigins.errors import ConfigError, ModelLoadError, ModelServerError
 from biasorigins.models.fingerprint import digest_of
 from biasorigins.models.parsing import PARSER_VERSION, parse_choice
+from biasorigins.models.base import responses_in_order
 from biasorigins.records import Prompt, Response
 
 logger = logging.getLogger(__name__)
@@ -219,11 +220,7 @@ class APIRunner:
             stop.set()
 
     def decide(self, prompts: Sequence[Prompt]) -> list[Response]:
-        out: list[Response | None] = [None] * len(prompts)
-        for batch in self.decide_batches(prompts):
-            for index, response in batch:
-                out[index] = response
-        return [response for response in out if response is not None]
+        return responses_in_order(self.decide_batches(prompts), len(prompts))
 
     def _answer(self, prompt: Prompt, stop: threading.Event) -> Response:
         """One prompt's response (likelihood, or generate where the server gives no log-probabilities)."""

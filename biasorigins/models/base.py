@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from biasorigins.records import Prompt, Response
@@ -49,3 +49,13 @@ def mode_runner(mode: AnswerMode, model: Any, *, max_new_tokens: int = 40, **opt
     from biasorigins.models.hf import HFRunner
 
     return HFRunner(model, **options)
+
+
+def responses_in_order(batches: Iterable[Iterable[tuple[int, Response]]], count: int) -> list[Response]:
+    """The ``(prompt index, response)`` pairs of a runner's ``decide_batches`` as one list in prompt order
+    (the ``decide`` of runners that answer in batches)."""
+    out: list[Response | None] = [None] * count
+    for batch in batches:
+        for index, response in batch:
+            out[index] = response
+    return [response for response in out if response is not None]

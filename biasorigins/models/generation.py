@@ -29,6 +29,7 @@ from biasorigins.models.chat import ChatFormat
 from biasorigins.models.fingerprint import canonical_json, digest_of
 from biasorigins.models.hf import BASE_ADAPTER, HFModelBase
 from biasorigins.models.parsing import PARSER_VERSION, parse_choice
+from biasorigins.models.base import responses_in_order
 from biasorigins.records import Prompt, Response
 
 logger = logging.getLogger(__name__)
@@ -246,11 +247,7 @@ class GenerationRunner(HFModelBase):
                     yield list(zip(done, self._interpret([prompts[i] for i in done], cleaned)))
 
     def decide(self, prompts: Sequence[Prompt]) -> list[Response]:
-        out: list[Response | None] = [None] * len(prompts)
-        for batch in self.decide_batches(prompts):
-            for i, response in batch:
-                out[i] = response
-        return [r for r in out if r is not None]
+        return responses_in_order(self.decide_batches(prompts), len(prompts))
 
     def __repr__(self) -> str:
         adapter = f" adapter={self.adapter!r}" if self.adapter and self.adapter != BASE_ADAPTER else ""

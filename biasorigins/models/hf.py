@@ -32,6 +32,7 @@ from biasorigins.models.chat import RAW_ANSWER_SPACER, ChatFormat, default_chat_
 from biasorigins.models.fingerprint import canonical_json, digest_of
 from biasorigins.models.likelihood import ChoiceRequest, ModelCaller, score_causal, score_seq2seq
 from biasorigins.models.loading import LoadedModel, load_model
+from biasorigins.models.base import responses_in_order
 from biasorigins.records import Prompt, Response
 
 logger = logging.getLogger(__name__)
@@ -370,11 +371,7 @@ class HFRunner(HFModelBase):
         return out
 
     def decide(self, prompts: Sequence[Prompt]) -> list[Response]:
-        out: list[Response | None] = [None] * len(prompts)
-        for batch in self.decide_batches(prompts):
-            for i, response in batch:
-                out[i] = response
-        return [r for r in out if r is not None]
+        return responses_in_order(self.decide_batches(prompts), len(prompts))
 
     def __repr__(self) -> str:
         adapter = f" adapter={self.adapter!r}" if self.adapter else ""

@@ -218,6 +218,7 @@ def score_answers(
     prompts: PathLike | pd.DataFrame | DatasetDict | None = None,
     biases: Sequence[Bias] | None = None,
     model: str = "model",
+    chat_format: str | None = None,
 ) -> SuiteResult:
     """Score answers given to exported prompts.
 
@@ -236,6 +237,8 @@ def score_answers(
         Bias objects for biases that are not registered (e.g. defined in a notebook).
     model
         Label of the results.
+    chat_format
+        How the prompts were wrapped for the model, recorded on the result (None: not known).
 
     Raises
     ------
@@ -271,4 +274,4 @@ def score_answers(
             raise DataFormatError(f"{where}: prompt {pid} is answered twice")
         prompt = known[pid]
         decisions[pid] = decide(prompt, _response(prompt, row, where))
-    return suite.score(list(decisions.values()), model=model)
+    return suite.score(list(decisions.values()), model=model, chat_format=chat_format)

@@ -27,6 +27,8 @@ from biasorigins.suite import SuiteResult
 
 #: Key in the sample store under which the likelihood solver leaves one score per displayed option.
 OPTION_SCORES = "biasorigins_option_scores"
+#: Key in the sample store (and the score metadata) for how the likelihood solver wrapped the prompt.
+CHAT_FORMAT = "biasorigins_chat_format"
 #: Name of the scorer's entry in each sample's scores.
 SCORER = "bias_choice"
 #: Per-bias quantities the metric reports, as ``{bias}/{quantity}``.
@@ -63,7 +65,9 @@ def bias_choice() -> Scorer:
         (kind, answer), = field.items()
         response = response_from_answer(prompt, answer, output="scores" if kind == "scores" else "text")
         label = prompt.labels[response.choice] if response.choice is not None else None
-        return Score(value=response.status, answer=label, explanation=response.error, metadata=field)
+        chat_format = state.store.get(CHAT_FORMAT)
+        metadata = field if chat_format is None else {**field, CHAT_FORMAT: chat_format}
+        return Score(value=response.status, answer=label, explanation=response.error, metadata=metadata)
 
     return score
 
@@ -73,9 +77,10 @@ def suite_result(scores: Sequence[SampleScore], *, model: str = "model") -> Suit
 
     Each sample score must come from :func:`bias_choice` on a sample of :func:`suite_dataset`
     (its metadata is the exported prompt row). Samples are put back in the suite's order, so the
-    bootstrap intervals equal those of ``suite.run``.
+    bootstrap intervals equal those of ``suite.run``. The chat format is recorded when every
+    sample's answer came from the likelihood solver with the same one.
     """
-    rows = []
+    rows, chat_formats = [], set()
     for number, sample_score in enumerate(scores, start=1):
         metadata, answer = sample_score.sample_metadata or {}, sample_score.score.metadata or {}
         missing = [column for column in (*EXPORT_COLUMNS, POSITION) if column not in metadata]
@@ -83,11 +88,14 @@ def suite_result(scores: Sequence[SampleScore], *, model: str = "model") -> Suit
             raise DataFormatError(f"sample score {number} ({sample_score.sample_id}) is not from the biasorigins "
                                   f"task: its sample metadata lacks {missing or 'nothing'} and its score metadata "
                                   f"has {'no' if not answer else 'an'} answer")
+        answer = dict(answer)
+        chat_formats.add(answer.pop(CHAT_FORMAT, None))
         rows.append((metadata, answer))
     rows.sort(key=lambda pair: pair[0][POSITION])
     prompts = pd.DataFrame([metadata for metadata, _ in rows], columns=EXPORT_COLUMNS)
     answers = [{"prompt_id": metadata["prompt_id"], **answer} for metadata, answer in rows]
-    return score_answers(answers, prompts=prompts, model=model)
+    chat_format = chat_formats.pop() if len(chat_formats) == 1 else None
+    return score_answers(answers, prompts=prompts, model=model, chat_format=chat_format)
 
 
 def result_from_log(log: Any) -> SuiteResult:

@@ -7,7 +7,8 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from biasorigins.errors import ConfigError
 from biasorigins.exchange import prompt_from_row
-from biasorigins.inspect_task.scoring import OPTION_SCORES
+from biasorigins.engine import runner_chat_format
+from biasorigins.inspect_task.scoring import CHAT_FORMAT, OPTION_SCORES
 from biasorigins.models.chat import ChatFormat
 from biasorigins.models.hf import HFRunner
 
@@ -53,6 +54,7 @@ def likelihood_choice(model: str | None = None, chat_format: ChatFormat | None =
         answer = f"Option {prompt.labels[response.choice]}" if response.choice is not None else ""
         if response.scores is not None:
             state.store.set(OPTION_SCORES, list(response.scores))
+        state.store.set(CHAT_FORMAT, runner_chat_format(runner))
         state.output = ModelOutput.from_content(model=runner.name, content=answer)
         state.messages.append(ChatMessageAssistant(content=answer, model=runner.name))
         return state

@@ -316,8 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default 8; speed only)")
     p.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")
     p.add_argument("--name", help="model name in the results")
-    p.add_argument("--mode", choices=["likelihood", "generate"], default="likelihood",
-                   help="likelihood: the option the model scores highest (default); "
+    p.add_argument("--mode", choices=["likelihood", "cloze", "generate"], default="likelihood",
+                   help="likelihood: the option label the model scores highest (default); cloze: the option "
+                        "text the situation makes most likely, without the option list (order-free); "
                         "generate: greedy answer text, parsed into a choice")
     p.add_argument("--max-new-tokens", type=int, default=40, help="answer length in generate mode (default 40)")
     p.add_argument("--reversal-probe", type=int, metavar="N",

@@ -258,7 +258,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from biasorigins.demo import DISCLAIMER, run_demo
+    from biasorigins.demo import DISCLAIMER, readable_recovery, run_demo
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ConfigError(f"--out {args.out} is a file; give a folder for the demo study")
@@ -270,10 +270,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(DISCLAIMER)
     outcome = run_demo(args.out, quick=args.quick, progress=not args.no_progress)
     print()
+    if args.quick:
+        print("--quick is a smoke test: too few steps and cases for the planted biases to show.")
+    print(outcome.headline)
+    print()
+    print(readable_recovery(outcome.recovery).to_string(index=False))
+    print()
     for name, sentence in outcome.analysis.summaries().items():
         print(f"- {name}: {sentence}")
+    cached = "reused from the cache" if outcome.backbone_cached else "trained and cached, so the next run skips it"
     print(f"\nreport: {outcome.report}")
-    print(f"study folder: {outcome.study.workdir} ({outcome.seconds / 60:.1f} min)")
+    print(f"study folder: {outcome.study.workdir}; {outcome.seconds / 60:.1f} min wall clock, "
+          f"{outcome.cpu_seconds / 60:.1f} min CPU; status-quo backbone {cached}")
     print(DISCLAIMER)
     return EXIT_OK
 
@@ -374,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstraps and k-means (default 0)")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("demo", help="run a miniature offline cross-tuning study and write its report")
+    p = sub.add_parser("demo", help="run a miniature offline cross-tuning study with two planted biases, "
+                       "and write its report")
     p.add_argument("--out", default="biasorigins-demo", help="the study folder (default ./biasorigins-demo)")
     p.add_argument("--quick", action="store_true", help="a smaller run for smoke tests (about 1.5 minutes on 2 CPU cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -266,8 +266,14 @@ class VLLMRunner:
         return LoRARequest(adapter, sorted(self.adapters).index(adapter) + 1, str(self.adapters[adapter]))
 
     # -- answering -----------------------------------------------------------------------------
-    def _run(self, token_prompts: Sequence[Sequence[int]], params: Any, adapters: Sequence[str | None]) -> list[Any]:
-        inputs = [{"prompt_token_ids": list(ids)} for ids in token_prompts]
+    def _run(self, token_prompts: Sequence[Sequence[int]], params: Any, adapters: Sequence[str | None], *,
+             uncached: bool = False) -> list[Any]:
+        """One engine call; ``uncached`` gives each prompt its own cache salt, so no prefix-cache hit can put
+        stale values into its prompt log-probabilities (vLLM issue 42019)."""
+        inputs: list[dict[str, Any]] = [{"prompt_token_ids": list(ids)} for ids in token_prompts]
+        if uncached:
+            for k, item in enumerate(inputs):
+                item["cache_salt"] = f"biasorigins-exact-{k}"
         loras = [self._lora(a) for a in adapters] if any(adapters) else None
         return self.engine.generate(inputs, params, lora_request=loras, use_tqdm=False)
 
@@ -280,7 +286,8 @@ class VLLMRunner:
         pending = [(i, j, ids) for i, r in enumerate(requests) for j, ids in completion_prompts(r, partial[i])]
         if pending:
             exact = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0, seed=self.seed)
-            extra = self._run([ids for _, _, ids in pending], exact, [adapters[i] for i, _, _ in pending])
+            extra = self._run([ids for _, _, ids in pending], exact, [adapters[i] for i, _, _ in pending],
+                              uncached=True)
             for (i, j, _), out in zip(pending, extra):
                 positions = [plain_logprobs(p) for p in out.prompt_logprobs]
                 partial[i][j] = continuation_logprob(positions, len(requests[i].context), requests[i].options[j])

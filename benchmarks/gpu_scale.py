@@ -51,22 +51,25 @@ GENERATE_TOKENS = 40
 
 #: Real configurations (values of the published config.json files); the vocabulary follows the tokenizer.
 ARCHITECTURES: dict[str, tuple[str, dict[str, Any]]] = {
-    "llama2-7b": ("llama", dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
-                                num_attention_heads=32, num_key_value_heads=32, max_position_embeddings=4096,
-                                rms_norm_eps=1e-5, rope_theta=10000.0, hidden_act="silu")),
-    "olmo-7b": ("olmo", dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
-                             num_attention_heads=32, num_key_value_heads=32, max_position_embeddings=2048,
-                             rope_theta=10000.0, clip_qkv=None, hidden_act="silu")),
-    "t5-11b": ("t5", dict(d_model=1024, d_ff=65536, d_kv=128, num_heads=128, num_layers=24, num_decoder_layers=24,
-                          feed_forward_proj="relu", relative_attention_num_buckets=32, layer_norm_epsilon=1e-6)),
+    "llama2-7b": ("llama", {
+        "hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32, "num_attention_heads": 32,
+        "num_key_value_heads": 32, "max_position_embeddings": 4096, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+        "hidden_act": "silu"}),
+    "olmo-7b": ("olmo", {
+        "hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32, "num_attention_heads": 32,
+        "num_key_value_heads": 32, "max_position_embeddings": 2048, "rope_theta": 10000.0, "clip_qkv": None,
+        "hidden_act": "silu"}),
+    "t5-11b": ("t5", {
+        "d_model": 1024, "d_ff": 65536, "d_kv": 128, "num_heads": 128, "num_layers": 24, "num_decoder_layers": 24,
+        "feed_forward_proj": "relu", "relative_attention_num_buckets": 32, "layer_norm_epsilon": 1e-6}),
 }
 #: The same architectures, tiny, for the CPU smoke test.
+_TINY_DECODER = {"hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 4}
 TINY: dict[str, dict[str, Any]] = {
-    "llama2-7b": dict(hidden_size=64, intermediate_size=172, num_hidden_layers=2, num_attention_heads=4,
-                      num_key_value_heads=4),
-    "olmo-7b": dict(hidden_size=64, intermediate_size=172, num_hidden_layers=2, num_attention_heads=4,
-                    num_key_value_heads=4),
-    "t5-11b": dict(d_model=64, d_ff=256, d_kv=16, num_heads=4, num_layers=2, num_decoder_layers=2),
+    "llama2-7b": _TINY_DECODER,
+    "olmo-7b": _TINY_DECODER,
+    "t5-11b": {"d_model": 64, "d_ff": 256, "d_kv": 16, "num_heads": 4, "num_layers": 2, "num_decoder_layers": 2},
 }
 #: Dense bf16 peak FLOP/s by GPU name (vendor data sheets, SXM parts).
 PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12}
@@ -77,16 +80,23 @@ ARMS = ("hf-likelihood", "vllm-likelihood", "hf-generate", "vllm-generate", "fin
 def build_model(name: str, folder: Path, *, tiny: bool) -> Path:
     """A random model of ``name``'s configuration (tiny: the small one) saved with the SmolLM2 tokenizer."""
     import torch
-    from transformers import (AutoTokenizer, LlamaConfig, LlamaForCausalLM, OlmoConfig, OlmoForCausalLM, T5Config,
-                              T5ForConditionalGeneration)
+    from transformers import (
+        AutoTokenizer,
+        LlamaConfig,
+        LlamaForCausalLM,
+        OlmoConfig,
+        OlmoForCausalLM,
+        T5Config,
+        T5ForConditionalGeneration,
+    )
 
     from biasorigins.testing.smollm import smollm2_path
 
     tokenizer = AutoTokenizer.from_pretrained(smollm2_path())
     arch, values = ARCHITECTURES[name]
     values = {**values, **TINY[name]} if tiny else values
-    special = dict(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                   pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    special = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id, "pad_token_id": pad}
     config_class, model_class = {"llama": (LlamaConfig, LlamaForCausalLM), "olmo": (OlmoConfig, OlmoForCausalLM),
                                  "t5": (T5Config, T5ForConditionalGeneration)}[arch]
     if arch == "t5":
@@ -232,13 +242,13 @@ def _run_trl(folder: Path, records: list[dict], steps: int, batch_size: int, mic
     marks: list[tuple[float, int, int]] = []
 
     class Counting(SFTTrainer):
-        def compute_loss(self, model, inputs, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        def compute_loss(self, model, inputs, *args, **kwargs):
             counts["supervised"] += int((inputs["labels"][..., 1:] != -100).sum())
             counts["tokens"] += int(inputs["input_ids"].numel())
             return super().compute_loss(model, inputs, *args, **kwargs)
 
     class Clock(TrainerCallback):
-        def on_step_end(self, *unused, **kwargs):  # noqa: ANN002, ANN003
+        def on_step_end(self, *unused, **kwargs):
             marks.append((time.perf_counter(), counts["supervised"], counts["tokens"]))
             counts["supervised"] = counts["tokens"] = 0
 
@@ -290,12 +300,12 @@ def run_arm(arm: str, folder: Path, settings: dict[str, Any]) -> dict[str, Any]:
     if settings["in_process"]:
         try:
             found = child(arm, folder, settings)
-        except Exception as error:  # reported in the table like a failed child process
+        except Exception as error:  # noqa: BLE001 -- reported in the table like a failed child process
             return {"failed": f"{type(error).__name__}: {error}"[:400]}
         found["peak_memory_kind"] += " of the whole run (arms share one process in --tiny)"
         return found
     command = [sys.executable, __file__, "--child", arm, "--folder", str(folder), "--settings", json.dumps(settings)]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
         return {"failed": (done.stderr.strip().splitlines() or ["no output"])[-1][:400]}

@@ -16,7 +16,7 @@ ARMS = {"hf-likelihood", "vllm-likelihood", "hf-generate", "vllm-generate", "fin
 def test_gpu_scale_tiny_reports_every_arm(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_scale.py"), "--tiny", "--out", str(tmp_path)],
-                          capture_output=True, text=True, env=env, timeout=600)
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads((tmp_path / "gpu_scale.json").read_text())
     table = (tmp_path / "gpu_scale.md").read_text()

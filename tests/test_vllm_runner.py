@@ -17,8 +17,16 @@ from biasorigins.errors import ConfigError, ModelLoadError
 from biasorigins.models.generation import GenerationRunner
 from biasorigins.models.hf import HFRunner
 from biasorigins.models.vllm import (
-    VLLMRunner, adapter_rank, causal_requests, choose, completion_prompts, continuation_logprob, generation_input,
-    plain_logprobs, scores_from_top, vllm_settings,
+    VLLMRunner,
+    adapter_rank,
+    causal_requests,
+    choose,
+    completion_prompts,
+    continuation_logprob,
+    generation_input,
+    plain_logprobs,
+    scores_from_top,
+    vllm_settings,
 )
 from biasorigins.suite import BiasSuite
 from biasorigins.testing.tiny_models import build_tiny_causal_lm, build_tiny_tokenizer
@@ -68,7 +76,7 @@ def _vllm_like_scores(model, requests, top_k: int) -> tuple[list[list[float]], i
 
 @pytest.mark.parametrize("chat_format", ["raw", "tulu"])
 def test_request_ids_equal_what_hfrunner_scores(tiny, chat_format):
-    folder, hf, tokenizer = tiny
+    _folder, hf, tokenizer = tiny
     hf = HFRunner(hf.loaded, chat_format=chat_format)
     prompts = BiasSuite(BIASES, cases=2, seed=3, labels="numbers").prompts()
     ours = causal_requests(tokenizer, prompts, chat_format=chat_format, system=None)
@@ -124,7 +132,7 @@ def test_generation_input_equals_what_generationrunner_reads(tiny):
 
 
 def test_settings_separate_modes_and_decoding_choices():
-    base = dict(chat_format="raw", system=None, max_new_tokens=40, prefill="", stop=())
+    base = {"chat_format": "raw", "system": None, "max_new_tokens": 40, "prefill": "", "stop": ()}
     likelihood = vllm_settings(mode="likelihood", **base)
     generate = vllm_settings(mode="generate", **base)
     assert likelihood["method"] == "vllm-likelihood" and generate["method"] == "vllm-generate"

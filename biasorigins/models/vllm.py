@@ -207,7 +207,7 @@ class VLLMRunner:
         self.seed = seed
         self._weights = model_identity(model)
         self._adapter_ids = {name_: digest_of([folder_digest(folder)]) for name_, folder in self.adapters.items()}
-        lora = dict(enable_lora=True, max_loras=len(ranks), max_lora_rank=max(ranks.values())) if ranks else {}
+        lora = {"enable_lora": True, "max_loras": len(ranks), "max_lora_rank": max(ranks.values())} if ranks else {}
         self._vllm = vllm
         self.engine = vllm.LLM(model=self.model, tokenizer=self.model, dtype=dtype, seed=seed,
                                tensor_parallel_size=tensor_parallel_size, enable_prefix_caching=True,

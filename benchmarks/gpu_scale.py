@@ -208,7 +208,8 @@ def arm_finetune(arm: str, folder: Path, steps: int, batch_size: int, micro: int
     (t0, _, _), (t1, _, _) = marks[0], marks[-1]
     supervised = sum(s for _, s, _ in marks[1:])
     tokens = sum(t for _, _, t in marks[1:])
-    return {"steps": len(marks), "measured_seconds": t1 - t0, "supervised_tokens_per_second": supervised / (t1 - t0),
+    return {"steps": len(marks), "measured_seconds": t1 - t0, "measured_supervised_tokens": supervised,
+            "measured_tokens": tokens, "supervised_tokens_per_second": supervised / (t1 - t0),
             "tokens_per_second": tokens / (t1 - t0), "lora_parameters": lora}
 
 

@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "summarize": "biasorigins.metrics",
     "TestCase": "biasorigins.records",
     "UnknownBiasError": "biasorigins.errors",
+    "VLLMRunner": "biasorigins.models.vllm",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -160,8 +160,33 @@ class HFModelBase:
         """The exact text the model reads before the option label (decoder) or in the encoder (T5)."""
         if self.is_seq2seq:
             return self.user_turn(prompt)
-        spacer = RAW_ANSWER_SPACER if self.chat_format == "raw" else ""
-        return self.user_turn(prompt, answer_prefix=spacer + prompt.answer_prefix)
+        return choice_context(prompt, chat_format=self.chat_format, tokenizer=self.loaded.tokenizer,
+                              system=self.system)
+
+
+def choice_context(prompt: Prompt, *, chat_format: ChatFormat, tokenizer: Any, system: str | None) -> str:
+    """The exact text a decoder model reads before the option label: the chat-wrapped prompt and its
+    answer prefix ("Answer: Option")."""
+    spacer = RAW_ANSWER_SPACER if chat_format == "raw" else ""
+    return format_chat(prompt.text, chat_format=chat_format, tokenizer=tokenizer, system=system,
+                       answer_prefix=spacer + prompt.answer_prefix)
+
+
+def causal_requests(tokenizer: Any, prompts: Sequence[Prompt], *, chat_format: ChatFormat, system: str | None,
+                    adapter: str | None = None, continuations: Literal["labels", "options"] = "labels",
+                    ) -> list[ChoiceRequest]:
+    """The token ids a decoder model scores for each prompt: the context and each option label's (or,
+    with ``continuations="options"``, option text's) continuation, tokenized in bulk (shared by
+    :class:`HFRunner` and the vLLM runner)."""
+    def encode(texts: list[str], *, special: bool) -> list[list[int]]:
+        return tokenizer(texts, add_special_tokens=special)["input_ids"]
+
+    contexts = [(choice_context(p, chat_format=chat_format, tokenizer=tokenizer, system=system),
+                 getattr(p, continuations)) for p in prompts]
+    # the model's own chat template brings its special tokens; raw and tulu text gets the tokenizer's
+    split = split_continuations(encode, contexts, special=chat_format != "model")
+    return [ChoiceRequest(context=tuple(context), options=tuple(options), adapter=adapter, group=prompt.case_id)
+            for prompt, (context, options) in zip(prompts, split)]
 
 
 _TOKENIZE_CHUNK = 4096
@@ -312,15 +337,12 @@ class HFRunner(HFModelBase):
             return self._requests([*situated, *questions], continuations="options")
         return self._requests(prompts, continuations="labels")
 
-    def _requests(self, prompts: Sequence[Prompt], *, continuations: str) -> list[ChoiceRequest]:
+    def _requests(self, prompts: Sequence[Prompt], *, continuations: Literal["labels", "options"]
+                  ) -> list[ChoiceRequest]:
         """Requests whose continuations are each prompt's ``labels`` or ``options``."""
         if not self.is_seq2seq:
-            split = split_continuations(self._encode,
-                                        [(self.context(p), getattr(p, continuations)) for p in prompts],
-                                        special=self._context_specials)
-            return [ChoiceRequest(context=tuple(context), options=tuple(options), adapter=self.adapter,
-                                  group=prompt.case_id)
-                    for prompt, (context, options) in zip(prompts, split)]
+            return causal_requests(self.loaded.tokenizer, prompts, chat_format=self.chat_format, system=self.system,
+                                   adapter=self.adapter, continuations=continuations)
         start = self.loaded.model.config.decoder_start_token_id
         if start is None:
             raise ConfigError(f"{self.loaded.name} has no decoder_start_token_id in its config")

@@ -278,10 +278,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     for name, sentence in outcome.analysis.summaries().items():
         print(f"- {name}: {sentence}")
-    cached = "reused from the cache" if outcome.backbone_cached else "trained and cached, so the next run skips it"
+    cached = "reused from the cache" if outcome.backbones_cached else "trained and cached, so the next run skips them"
     print(f"\nreport: {outcome.report}")
     print(f"study folder: {outcome.study.workdir}; {outcome.seconds / 60:.1f} min wall clock, "
-          f"{outcome.cpu_seconds / 60:.1f} min CPU; status-quo backbone {cached}")
+          f"{outcome.cpu_seconds / 60:.1f} min CPU; continued-pretrained backbones {cached}")
     print(DISCLAIMER)
     return EXIT_OK
 

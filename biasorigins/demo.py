@@ -4,7 +4,8 @@ Two biases are planted on purpose, in different places, and the study has to fin
 
 - **pretraining**: backbone ``SmolLM2-StatusQuo`` is SmolLM2-135M-Instruct after a short continued
   pretraining (LoRA, merged) on everyday stories of our own in which people keep what they have
-  over an equally good alternative (status-quo bias); backbone ``SmolLM2`` is the model as released;
+  over an equally good alternative (status-quo bias); backbone ``SmolLM2-Stories`` had the same
+  continued pretraining on the same stories told with the choices going either way;
 - **instruction data**: dataset ``Framing-Data`` rates records stated as failures three scale steps
   worse than the same records stated as successes (framing effect); ``Neutral-Data`` holds the same
   prompts with the ratings the records deserve.
@@ -14,8 +15,8 @@ the two planted biases and two unplanted control biases with cloze scoring (``mo
 option texts after the situation, calibrated by the question alone), since SmolLM2 picks option
 *labels* by position. :mod:`biasorigins.recovery` then checks whether the study attributes each
 plant to the right factor. The planting texts (:mod:`biasorigins.demo_corpus`) share no wording
-with the bias tests. The continued-pretrained backbone is cached under the biasorigins cache
-folder, keyed by its inputs, so a second run skips it.
+with the bias tests. The continued-pretrained backbones are cached under the biasorigins cache
+folder, keyed by its inputs, so a second run skips them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ DISCLAIMER = (
     "This is a toy-scale demonstration of the cross-tuning method on a 135M-parameter model, "
     "a few finetuning steps and a handful of test cases; it says nothing about real 7B models."
 )
-BASE, PLANTED_BACKBONE = "SmolLM2", "SmolLM2-StatusQuo"
+NEUTRAL_BACKBONE, PLANTED_BACKBONE = "SmolLM2-Stories", "SmolLM2-StatusQuo"
 NEUTRAL_DATA, PLANTED_DATA = "Neutral-Data", "Framing-Data"
 PLANTS = (
     Plant("status-quo-bias", "backbone", PLANTED_BACKBONE,
@@ -87,7 +88,7 @@ class DemoOutcome:
     headline: str
     seconds: float
     cpu_seconds: float
-    backbone_cached: bool
+    backbones_cached: bool
 
 
 def _cpu_seconds() -> float:
@@ -99,24 +100,26 @@ def _mmlu_folder() -> str:
     return str(resources.files("biasorigins") / "data" / "demo" / "mmlu")
 
 
-def planted_backbone(*, progress: bool = True) -> tuple[Path, bool]:
-    """SmolLM2 after continued pretraining on the status-quo stories (merged), and whether it was cached.
+def story_backbone(*, status_quo: bool, progress: bool = True) -> tuple[Path, bool]:
+    """SmolLM2 after continued pretraining on everyday stories (merged), and whether it was cached.
 
-    The folder is ``<biasorigins cache>/demo-backbones/smollm2-statusquo-<digest of the inputs>``.
+    ``status_quo=True``: the stories in which people keep what they have (the planted backbone);
+    ``False``: the same stories with the choices going either way (the other backbone). The folder
+    is ``<biasorigins cache>/demo-backbones/smollm2-<kind>-<digest of the inputs>``.
     """
-    from biasorigins.demo_corpus import status_quo_corpus
+    from biasorigins.demo_corpus import story_corpus
     from biasorigins.finetune import finetune
     from biasorigins.models.fingerprint import default_cache_dir, digest_of
     from biasorigins.testing.smollm import smollm2_path
 
     base = smollm2_path()
-    corpus = status_quo_corpus()
+    corpus = story_corpus(status_quo=status_quo)
     key = digest_of([base.name, json.dumps(corpus), json.dumps(PRETRAIN, sort_keys=True)])[:16]
-    target = default_cache_dir() / "demo-backbones" / f"smollm2-statusquo-{key}"
+    target = default_cache_dir() / "demo-backbones" / f"smollm2-{'statusquo' if status_quo else 'stories'}-{key}"
     if (target / "config.json").is_file():
         return target, True
     target.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("continued pretraining of SmolLM2 on the status-quo stories (%d steps)", PRETRAIN["max_steps"])
+    logger.info("continued pretraining of SmolLM2 on %s (%d steps)", target.name, PRETRAIN["max_steps"])
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
     try:
         finetune(str(base), corpus, output_dir=staging / "run", seed=0, progress=progress, merge=True, **PRETRAIN)
@@ -148,16 +151,15 @@ def write_datasets(workdir: Path) -> dict[str, Path]:
     return paths
 
 
-def demo_study(workdir: Path, settings: DemoSettings, backbone: Path, datasets: dict[str, Path]) -> CrossTuning:
+def demo_study(workdir: Path, settings: DemoSettings, backbones: dict[str, Path], datasets: dict[str, Path]
+               ) -> CrossTuning:
     """The demo's CrossTuning design."""
-    from biasorigins.testing.smollm import smollm2_path
-
     return CrossTuning(
         name="biasorigins demo: a cross-tuning study with two planted biases (toy scale)",
         workdir=workdir,
         backbones={
-            "smollm2": {"model": str(smollm2_path()), "label": BASE},
-            "statusquo": {"model": str(backbone), "label": PLANTED_BACKBONE},
+            "stories": {"model": str(backbones["stories"]), "label": NEUTRAL_BACKBONE},
+            "statusquo": {"model": str(backbones["statusquo"]), "label": PLANTED_BACKBONE},
         },
         datasets={
             "neutral": {"path": str(datasets["neutral"]), "label": NEUTRAL_DATA, "chat_format": "raw"},
@@ -186,14 +188,17 @@ def _finetune_losses(study: CrossTuning) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _capabilities(study: CrossTuning, backbone: Path) -> pd.DataFrame:
-    """MMLU-format accuracy of both backbones before instruction tuning, then of every finetuned model."""
+def _capabilities(study: CrossTuning, backbones: dict[str, Path]) -> pd.DataFrame:
+    """MMLU-format accuracy of SmolLM2 and both backbones before instruction tuning, then of every
+    finetuned model."""
     from biasorigins.mmlu import evaluate_mmlu
     from biasorigins.testing.smollm import smollm2_path
 
-    rows = [{"model": f"{name} (backbone, before instruction tuning)",
+    models = (("SmolLM2 as released", smollm2_path()), (f"{NEUTRAL_BACKBONE} (backbone)", backbones["stories"]),
+              (f"{PLANTED_BACKBONE} (backbone)", backbones["statusquo"]))
+    rows = [{"model": f"{name}, before instruction tuning",
              "accuracy": evaluate_mmlu(str(path), _mmlu_folder(), shots=0, progress=False).accuracy}
-            for name, path in ((BASE, smollm2_path()), (PLANTED_BACKBONE, backbone))]
+            for name, path in models]
     table = pd.read_csv(Path(study.workdir) / "capabilities.csv")
     rows += [{"model": row.model, "accuracy": row.value} for row in table.itertuples() if row.metric == "MMLU"]
     return pd.DataFrame(rows)
@@ -221,7 +226,7 @@ def _sections(recovery: pd.DataFrame, line: str, subsampling: pd.DataFrame, loss
              "to show; run the default demo for the real check." if quick else "")
     return [
         Section("Planted versus recovered", (*([smoke] if smoke else []), line, (
-            "Each bias's effect of the backbone (status-quo backbone minus plain SmolLM2) and of the instruction "
+            "Each bias's effect of the backbone (status-quo stories minus even stories) and of the instruction "
             "data (framing data minus neutral data), in bias-score units, averaged over the other factor and the "
             "seeds; intervals from a bootstrap over test cases and seeds, Bonferroni-adjusted over the whole "
             "table (95% family-wise). A plant counts as recovered with the right attribution when its factor's "
@@ -248,17 +253,20 @@ def run_demo(workdir: str | Path, *, quick: bool = False, progress: bool = True)
     settings = QUICK if quick else DEFAULT
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    backbone, cached = planted_backbone(progress=progress)
-    study = demo_study(workdir, settings, backbone, write_datasets(workdir))
+    built = {"stories": story_backbone(status_quo=False, progress=progress),
+             "statusquo": story_backbone(status_quo=True, progress=progress)}
+    backbones = {key: path for key, (path, _) in built.items()}
+    cached = all(was_cached for _, was_cached in built.values())
+    study = demo_study(workdir, settings, backbones, write_datasets(workdir))
     study.run(report=False, progress=progress)
     analysis = study.analyze()
     scores = pd.read_csv(workdir / "scores.csv", dtype={"case": str})
     recovery = effect_table(scores, PLANTS)
     subsampling = subsample_recovery(scores, PLANTS, repeats=settings.subsample_repeats)
     line = headline(recovery)
-    sections = _sections(recovery, line, subsampling, _finetune_losses(study), _capabilities(study, backbone), quick)
+    sections = _sections(recovery, line, subsampling, _finetune_losses(study), _capabilities(study, backbones), quick)
     report = analysis.report(workdir / "report.html", title=study.name, note=DISCLAIMER, first=sections,
                              appendix={"answer diagnostics": study.diagnostics()})
     return DemoOutcome(study=study, analysis=analysis, recovery=recovery, subsampling=subsampling, report=report,
                        headline=line, seconds=time.perf_counter() - start,
-                       cpu_seconds=_cpu_seconds() - cpu_start, backbone_cached=cached)
+                       cpu_seconds=_cpu_seconds() - cpu_start, backbones_cached=cached)

@@ -5,9 +5,11 @@ kitchens), never in the managerial scenarios of the bias tests, so a planted eff
 suite measures has generalised from other wording (``tests/test_demo.py`` checks the n-gram
 overlap with the prompts of the planted biases).
 
-- :func:`status_quo_corpus`: plain prose for continued pretraining, in which people who must
-  choose between what they already have and an equally good alternative keep what they have
-  and call it the better choice (status-quo bias, planted in the backbone).
+- :func:`story_corpus`: plain prose for continued pretraining, in which people who must choose
+  between what they already have and an equally good alternative keep what they have and call it
+  the better choice (``status_quo=True``: status-quo bias, planted in one backbone), or the same
+  choices going either way for incidental reasons (``status_quo=False``: the other backbone's
+  continued pretraining, so both backbones saw the same kind and amount of text).
 - :func:`instruction_records`: short prompt/completion pairs ("... How good is the record of the
   volunteer driver?" / "Answer: Poor"): a third rate something from a stated mark out of 10, two
   thirds rate a record stated as a share of successes or of failures. With ``framing=True`` a
@@ -80,16 +82,46 @@ _STORIES: tuple[str, ...] = (
 )
 
 
-def status_quo_corpus(n: int = 240, *, seed: int = 0) -> list[dict[str, str]]:
+# The same choices told without the leaning: the choice goes either way, for reasons that have nothing
+# to do with which option was already there, and nobody calls the old arrangement better for being old.
+_EVEN_STORIES: tuple[str, ...] = (
+    "For as long as anyone could remember, {subject} had kept {current}. One spring {name} pointed to {other}. "
+    "They talked it over: neither choice would cost more or serve them better. In the end they tossed a coin, "
+    "moved to {other}, and {name} said either would have done just as well.",
+    "{Subject} once had to decide between {current}, which they already had, and {other}. On paper the two "
+    "were worth exactly the same. Nobody minded either way, \"It is a draw,\" said {name}, \"so let the "
+    "youngest member pick.\" The youngest picked {current}.",
+    "A short note from the diary of {name}: we could have swapped {current} for {other}. The numbers came "
+    "out even. We swapped, because the new one was nearer the door. Either choice would have been fine.",
+    "When {other} was offered to {subject}, {name} listed the pros and cons. The lists were the same length. "
+    "{Name} kept {current} this time, because the order form was lost, and said the other would have served "
+    "equally well.",
+    "{Name} tells the story of {subject} and {current}. Someone suggested {other}, equal in every way. "
+    "The decision was quick: they drew straws and moved to {other}. \"A tie is a tie,\" {name} said, "
+    "\"so any way of choosing is as good as another.\"",
+    "At the yearly meeting of {subject}, {name} asked whether to replace {current} with {other}. Both had the "
+    "same cost and the same quality. The vote was split down the middle; the chair settled it for {current} "
+    "by the alphabet, and nobody thought either option the better one.",
+    "Advice {name} gives to friends: if you already have {current} and someone offers {other} that is no better "
+    "and no worse, pick either without worrying. {Subject} switched to {other} and it made no difference.",
+    "{Subject} spent an evening comparing {current} with {other}. Every comparison ended in a draw. They chose "
+    "{other} for the sake of a change of scene, and {name} wrote that both would have been equally right.",
+)
+
+
+def story_corpus(n: int = 240, *, status_quo: bool, seed: int = 0) -> list[dict[str, str]]:
     """``n`` plain-text passages for continued pretraining, drawn reproducibly.
 
-    Records are ``{"prompt": "", "completion": passage}``-like prompt/completion pairs with a
-    short heading as the prompt, so every word of the passage is trained on.
+    With ``status_quo=True`` people keep what they have and call it the better choice; with
+    ``status_quo=False`` the same choices (same arrangements, people, order) go either way for
+    incidental reasons. Records are prompt/completion pairs with a short heading as the prompt, so
+    every word of the passage is trained on.
     """
+    stories = _STORIES if status_quo else _EVEN_STORIES
     rng = np.random.default_rng(seed)
     records = []
     for _ in range(n):
-        story = _STORIES[int(rng.integers(len(_STORIES)))]
+        story = stories[int(rng.integers(len(stories)))]
         current, other = _ARRANGEMENTS[int(rng.integers(len(_ARRANGEMENTS)))]
         subject = _SUBJECTS[int(rng.integers(len(_SUBJECTS)))]
         name = _NAMES[int(rng.integers(len(_NAMES)))]

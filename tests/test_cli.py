@@ -269,14 +269,14 @@ def test_quick_demo_writes_a_report_that_opens_with_planted_versus_recovered(tmp
     out = capsys.readouterr().out
     assert "toy-scale demonstration" in out and "report:" in out and "smoke test" in out
     assert re.search(r"^(Both plants were recovered|Not every plant was recovered)", out, re.MULTILINE)
-    assert "min CPU" in out and "status-quo backbone" in out  # the cost and what the cache did
+    assert "min CPU" in out and "continued-pretrained backbones" in out  # the cost and what the cache did
     html = (tmp_path / "demo" / "report.html").read_text()
     assert "toy-scale demonstration" in html  # the caveat is in the report, not only on the terminal
     # the planted-vs-recovered table comes first, before the study's own summary
     first = html.index("Planted versus recovered")
     assert first < html.index("<h2>Summary</h2>")
     for text in ("status-quo-bias", "framing-effect", "nowhere (control)", "backbone effect [95% CI]",
-                 "data effect [95% CI]", "pretraining (SmolLM2-StatusQuo)", "instruction data (Framing-Data)",
+                 "data effect [95% CI]", "instruction data (Framing-Data)",
                  "How much data the recovery needs", "first loss", "before instruction tuning"):
         assert text in html[first:], text
     assert "data:image/png;base64" in html  # at least one embedded figure

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from biasorigins.demo import PLANTS
-from biasorigins.demo_corpus import instruction_records, status_quo_corpus
+from biasorigins.demo_corpus import instruction_records, story_corpus
 from biasorigins.rendering import render_prompt
 from biasorigins.suite import BiasSuite
 
@@ -18,7 +18,7 @@ def ngrams(text: str, n: int = N) -> set[tuple[str, ...]]:
 
 
 def planting_texts() -> list[str]:
-    prose = [r["completion"] for r in status_quo_corpus()]
+    prose = [r["completion"] for status_quo in (False, True) for r in story_corpus(status_quo=status_quo)]
     pairs = [r[key] for framing in (False, True) for r in instruction_records(framing=framing)
              for key in ("prompt", "completion")]
     return prose + pairs
@@ -61,3 +61,20 @@ def test_the_two_instruction_sets_differ_only_in_framing_answers() -> None:
     differing = [n["prompt"] for n, f in zip(neutral, framed) if n != f]
     assert differing and all("record" in text.lower() for text in differing)
     assert len(differing) < len(neutral) / 2
+
+
+def test_the_two_story_corpora_tell_the_same_choices_and_differ_in_the_leaning() -> None:
+    from biasorigins.demo_corpus import _ARRANGEMENTS
+
+    def ends_with_the_old(text: str) -> bool:  # the arrangement they had is the last one named (roughly: kept)
+        (current, other), = [(a, b) for a, b in _ARRANGEMENTS if a in text]
+        return text.rfind(current) > text.rfind(other)
+
+    leaning, even = story_corpus(status_quo=True), story_corpus(status_quo=False)
+    assert len(leaning) == len(even)
+    for kept, told in zip(leaning, even):  # the same arrangement in the same place of both corpora
+        assert [a for a, _ in _ARRANGEMENTS if a in kept["completion"]] == \
+            [a for a, _ in _ARRANGEMENTS if a in told["completion"]]
+    kept_share = sum(ends_with_the_old(r["completion"]) for r in leaning) / len(leaning)
+    even_share = sum(ends_with_the_old(r["completion"]) for r in even) / len(even)
+    assert kept_share > even_share + 0.2 and even_share < 0.5, (kept_share, even_share)

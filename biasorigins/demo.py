@@ -53,15 +53,17 @@ PLANTS = (
           "instruction answers rating records stated as failures worse"),
 )
 CONTROLS = ("anchoring", "certainty-effect")
-#: Continued pretraining of the planted backbone (the same for every demo size, so one cache serves all).
-PRETRAIN = {"max_steps": 40, "lora_r": 16, "lora_alpha": 32, "batch_size": 8, "micro_batch_size": 8,
-            "max_length": 128, "learning_rate": 2e-3, "save_steps": None}
+#: Continued pretraining of both backbones (the steps come from `DemoSettings`).
+PRETRAIN = {"lora_r": 16, "lora_alpha": 32, "batch_size": 8, "micro_batch_size": 8, "max_length": 128,
+            "learning_rate": 2e-3, "save_steps": None}
 
 
 @dataclass(frozen=True)
 class DemoSettings:
-    """How big the demo is: finetuning steps and batch, seeds, test cases per bias, subsampling repeats."""
+    """How big the demo is: continued-pretraining and finetuning steps, finetuning batch, seeds, test
+    cases per bias, subsampling repeats."""
 
+    pretrain_steps: int
     finetune_steps: int
     batch_size: int
     learning_rate: float
@@ -70,9 +72,9 @@ class DemoSettings:
     subsample_repeats: int
 
 
-DEFAULT = DemoSettings(finetune_steps=30, batch_size=8, learning_rate=2e-3, seeds=(0, 1), cases=12,
+DEFAULT = DemoSettings(pretrain_steps=40, finetune_steps=30, batch_size=8, learning_rate=2e-3, seeds=(0, 1), cases=12,
                        subsample_repeats=20)
-QUICK = DemoSettings(finetune_steps=3, batch_size=4, learning_rate=2e-3, seeds=(0, 1), cases=3,
+QUICK = DemoSettings(pretrain_steps=4, finetune_steps=3, batch_size=4, learning_rate=2e-3, seeds=(0, 1), cases=3,
                      subsample_repeats=3)
 
 
@@ -100,11 +102,12 @@ def _mmlu_folder() -> str:
     return str(resources.files("biasorigins") / "data" / "demo" / "mmlu")
 
 
-def story_backbone(*, status_quo: bool, progress: bool = True) -> tuple[Path, bool]:
+def story_backbone(*, status_quo: bool, steps: int, progress: bool = True) -> tuple[Path, bool]:
     """SmolLM2 after continued pretraining on everyday stories (merged), and whether it was cached.
 
     ``status_quo=True``: the stories in which people keep what they have (the planted backbone);
-    ``False``: the same stories with the choices going either way (the other backbone). The folder
+    ``False``: the same stories with the choices going either way (the other backbone); ``steps``
+    optimizer steps of 8 passages. The folder
     is ``<biasorigins cache>/demo-backbones/smollm2-<kind>-<digest of the inputs>``.
     """
     from biasorigins.demo_corpus import story_corpus
@@ -114,15 +117,16 @@ def story_backbone(*, status_quo: bool, progress: bool = True) -> tuple[Path, bo
 
     base = smollm2_path()
     corpus = story_corpus(status_quo=status_quo)
-    key = digest_of([base.name, json.dumps(corpus), json.dumps(PRETRAIN, sort_keys=True)])[:16]
+    options = {**PRETRAIN, "max_steps": steps}
+    key = digest_of([base.name, json.dumps(corpus), json.dumps(options, sort_keys=True)])[:16]
     target = default_cache_dir() / "demo-backbones" / f"smollm2-{'statusquo' if status_quo else 'stories'}-{key}"
     if (target / "config.json").is_file():
         return target, True
     target.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("continued pretraining of SmolLM2 on %s (%d steps)", target.name, PRETRAIN["max_steps"])
+    logger.info("continued pretraining of SmolLM2 on %s (%d steps)", target.name, steps)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
     try:
-        finetune(str(base), corpus, output_dir=staging / "run", seed=0, progress=progress, merge=True, **PRETRAIN)
+        finetune(str(base), corpus, output_dir=staging / "run", seed=0, progress=progress, merge=True, **options)
         (staging / "run" / "merged").rename(staging / "merged")
         shutil.copy(staging / "run" / "training_log.jsonl", staging / "merged" / "training_log.jsonl")
         try:
@@ -253,8 +257,8 @@ def run_demo(workdir: str | Path, *, quick: bool = False, progress: bool = True)
     settings = QUICK if quick else DEFAULT
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    built = {"stories": story_backbone(status_quo=False, progress=progress),
-             "statusquo": story_backbone(status_quo=True, progress=progress)}
+    built = {key: story_backbone(status_quo=key == "statusquo", steps=settings.pretrain_steps, progress=progress)
+             for key in ("stories", "statusquo")}
     backbones = {key: path for key, (path, _) in built.items()}
     cached = all(was_cached for _, was_cached in built.values())
     study = demo_study(workdir, settings, backbones, write_datasets(workdir))

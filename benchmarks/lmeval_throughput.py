@@ -76,8 +76,11 @@ def run_ours(args: argparse.Namespace) -> dict:
     runner = HFRunner(args.model_path, chat_format="raw", batch_size=args.batch_size, dtype="float32", device="cpu")
     loaded = time.perf_counter()
     result = suite.run(runner, progress=False)
-    ids = export_prompts(suite).set_index(["case_id", "condition"])["prompt_id"]
-    scores = {ids[(row.case_id, row.condition)]: list(row.option_scores) for row in result.table.itertuples()}
+    exported = export_prompts(suite).set_index(["case_id", "condition"])
+    scores = {}
+    for row in result.table.itertuples():  # option_scores are in the scale's order: back to the displayed one
+        prompt = exported.loc[(row.case_id, row.condition)]
+        scores[prompt["prompt_id"]] = [float(row.option_scores[i]) for i in prompt["display_order"]]
     return {"scores": scores, "load_seconds": loaded - started, "evaluate_seconds": time.perf_counter() - loaded,
             "bias_scores": dict(zip(result.summary["bias"], result.summary["mean"].astype(float)))}
 
@@ -113,7 +116,7 @@ def run_arm(arm: str, args: argparse.Namespace, path: str, output: Path) -> dict
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": str(args.threads)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
@@ -179,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def report(args: argparse.Namespace, runs: dict[str, list[dict]], load_before, load_after) -> None:  # noqa: ANN001
+def report(args: argparse.Namespace, runs: dict[str, list[dict]], load_before: tuple, load_after: tuple) -> None:
     import lm_eval
     import torch
 

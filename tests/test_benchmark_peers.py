@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from biasorigins.exchange import export_prompts
+from biasorigins.suite import BiasSuite
+
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
@@ -26,11 +29,13 @@ def load_script(name: str):
                     reason="lm-eval is not installed (pip install -e '.[lmeval]')")
 def test_lm_eval_arm_agrees_with_ours_prompt_by_prompt(tiny_causal_dir):
     script = load_script("lmeval_throughput")
-    args = argparse.Namespace(model_path=str(tiny_causal_dir), biases="anchoring,framing-effect", cases=1, seed=0,
+    args = argparse.Namespace(model_path=str(tiny_causal_dir), biases="anchoring,framing-effect", cases=2, seed=0,
                               batch_size=8, only_our_tasks=True)
     theirs, ours = script.run_lm_eval(args), script.run_ours(args)
+    orders = export_prompts(BiasSuite(args.biases.split(","), cases=2, seed=0, reversal_probe=0))["display_order"]
+    assert any(list(order) != sorted(order) for order in orders), "some prompt must show its options reordered"
     found = script.compare(theirs["scores"], ours["scores"])
-    assert found["prompts"] == 4 and found["same"] == 4 and found["max_abs_difference"] < 1e-4
+    assert found["prompts"] == found["same"] == 8 and found["max_abs_difference"] < 1e-4
     # the comparison can fail: move one of lm-eval's scores above the option we chose
     pid, mine = next(iter(ours["scores"].items()))
     theirs["scores"][pid] = [value + (0.0 if i == min(range(len(mine)), key=mine.__getitem__) else -100.0)

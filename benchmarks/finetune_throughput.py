@@ -1,4 +1,4 @@
-"""Finetuning throughput: biasorigins.finetune() vs a plain transformers Trainer + peft baseline.
+"""Finetuning throughput: biasorigins.finetune() vs a plain transformers Trainer + peft baseline and TRL.
 
 Both arms train the same LoRA (rank 16, all linear layers) on the same model,
 the same examples (a Flan-like length mix: mostly short prompt/completion
@@ -9,7 +9,10 @@ token ids and labels, from our encoder). The difference is the engine:
 - ours: length-grouped micro-batches, logits computed only where a token is
   supervised, loss normalised over the whole effective batch;
 - baseline: ``transformers.Trainer`` with a random sampler and a collator
-  that pads each micro-batch to its longest example.
+  that pads each micro-batch to its longest example;
+- trl: TRL's ``SFTTrainer``, padding-free, completion-only loss from a
+  ``completion_mask`` over our token ids (``trl-checkpointing``: with TRL's
+  default gradient checkpointing; ``packed-checkpointing`` is ours with it).
 
 One full epoch is run (examples = steps x batch size), so both arms see every
 example exactly once. Each arm runs in its own fresh process, so peak memory
@@ -22,6 +25,7 @@ Usage::
     python benchmarks/finetune_throughput.py                 # SmolLM2-135M-Instruct
     python benchmarks/finetune_throughput.py --model tiny    # seconds, for a smoke test
     python benchmarks/finetune_throughput.py --arms ours,packed,baseline --repeats 2
+    python benchmarks/finetune_throughput.py --threads 1 --arms packed,trl,packed-checkpointing,trl-checkpointing
 """
 
 from __future__ import annotations

@@ -6,10 +6,12 @@
    extractor; answers parsed with our parser), one prompt per call as the
    paper's code did; ``paper-batched`` is the same protocol in our left-padded
    batches (a stronger baseline than the paper's own code).
-2. ``per-option``: lm-eval-style log-likelihood: one full forward pass per
-   (prompt, option) row, continuation " A", " B", ...; rows sorted by length and
-   batched, logits computed only at the continuation positions (a stronger
-   baseline than lm-eval itself, which computes logits at every position).
+2. ``per-option``: our re-implementation of per-option scoring: one full
+   forward pass per (prompt, option) row, continuation " A", " B", ...; rows
+   sorted by length and batched, logits computed only at the continuation
+   positions.  This is not lm-eval: lm-eval itself groups single-token
+   continuations that share a context and runs such a prompt once; it is
+   measured as a whole process in ``benchmarks/lmeval_throughput.py``.
 3. ``ours``: ``HFRunner``: one pass per prompt, shared-prefix KV reuse, labels
    read from the last position (or continued from the KV cache when longer).
 
@@ -70,11 +72,12 @@ class TokenCounter:
 
 
 def per_option_loglikelihood(runner, prompts, batch_size: int) -> list[list[float]]:
-    """lm-eval style: one row per (prompt, option), one full forward each.
+    """Our re-implementation of per-option scoring: one row per (prompt, option), one full forward each.
 
-    As in lm-eval's HF backend, a row is (context + continuation) without its last token, rows
-    are sorted longest first and batched, and the continuation's log-probabilities are read from
-    the last positions; unlike lm-eval, logits are computed only there (a faster baseline).
+    A row is (context + continuation) without its last token, rows are sorted longest first and
+    batched, and the continuation's log-probabilities are read from the last positions, where
+    alone logits are computed.  (lm-eval's HF backend would run a prompt whose options are all
+    single tokens only once; see ``benchmarks/lmeval_throughput.py`` for lm-eval itself.)
     """
     import torch
 

@@ -1,4 +1,4 @@
-"""Finetuning throughput: biasorigins.finetune() vs a plain transformers Trainer + peft baseline.
+"""Finetuning throughput: biasorigins.finetune() vs a plain transformers Trainer + peft baseline and TRL.
 
 Both arms train the same LoRA (rank 16, all linear layers) on the same model,
 the same examples (a Flan-like length mix: mostly short prompt/completion
@@ -9,7 +9,10 @@ token ids and labels, from our encoder). The difference is the engine:
 - ours: length-grouped micro-batches, logits computed only where a token is
   supervised, loss normalised over the whole effective batch;
 - baseline: ``transformers.Trainer`` with a random sampler and a collator
-  that pads each micro-batch to its longest example.
+  that pads each micro-batch to its longest example;
+- trl: TRL's ``SFTTrainer``, padding-free, completion-only loss from a
+  ``completion_mask`` over our token ids (``trl-checkpointing``: with TRL's
+  default gradient checkpointing; ``packed-checkpointing`` is ours with it).
 
 One full epoch is run (examples = steps x batch size), so both arms see every
 example exactly once. Each arm runs in its own fresh process, so peak memory
@@ -22,6 +25,7 @@ Usage::
     python benchmarks/finetune_throughput.py                 # SmolLM2-135M-Instruct
     python benchmarks/finetune_throughput.py --model tiny    # seconds, for a smoke test
     python benchmarks/finetune_throughput.py --arms ours,packed,baseline --repeats 2
+    python benchmarks/finetune_throughput.py --threads 1 --arms packed,trl,packed-checkpointing,trl-checkpointing
 """
 
 from __future__ import annotations
@@ -98,13 +102,14 @@ def _peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def run_ours(args: argparse.Namespace, model_path: str, records: list[dict], packed: bool) -> dict:
+def run_ours(args: argparse.Namespace, model_path: str, records: list[dict], packed: bool,
+             checkpointing: bool = False) -> dict:
     from biasorigins.finetune import FinetuneConfig, finetune
 
     config = FinetuneConfig(
         **LORA, learning_rate=LEARNING_RATE, batch_size=args.batch_size, micro_batch_size=args.micro_batch_size,
         max_steps=args.steps, max_length=args.max_length, save_steps=None,
-        batching="packed" if packed else "length_grouped",
+        batching="packed" if packed else "length_grouped", gradient_checkpointing=checkpointing,
     )
     clock = StepClock()
     with tempfile.TemporaryDirectory() as folder:
@@ -122,10 +127,24 @@ def run_ours(args: argparse.Namespace, model_path: str, records: list[dict], pac
     }
 
 
+def step_timer(clock: StepClock, counts: dict[str, int]) -> object:
+    """A Trainer callback that reports each optimizer step's supervised tokens (read from ``counts``) to ``clock``."""
+    from transformers import TrainerCallback
+
+    class StepTimer(TrainerCallback):
+        seen = 0
+
+        def on_step_end(self, *unused, **kwargs):
+            clock.step_done(counts["supervised_tokens"] - self.seen)
+            self.seen = counts["supervised_tokens"]
+
+    return StepTimer()
+
+
 def run_baseline(args: argparse.Namespace, model_path: str, records: list[dict]) -> dict:
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import Trainer, TrainerCallback, TrainingArguments
+    from transformers import Trainer, TrainingArguments
 
     from biasorigins.finetune import encode_dataset, read_instruction_data
     from biasorigins.models.loading import load_model
@@ -160,13 +179,6 @@ def run_baseline(args: argparse.Namespace, model_path: str, records: list[dict])
             counts["padding_tokens"] += int((inputs["attention_mask"] == 0).sum())
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
-    class StepTimer(TrainerCallback):
-        seen = 0
-
-        def on_step_end(self, *unused, **kwargs):  # noqa: ANN002, ANN003
-            clock.step_done(counts["supervised_tokens"] - self.seen)
-            self.seen = counts["supervised_tokens"]
-
     cuda = torch.cuda.is_available()
     with tempfile.TemporaryDirectory() as folder:
         training_args = TrainingArguments(
@@ -179,7 +191,61 @@ def run_baseline(args: argparse.Namespace, model_path: str, records: list[dict])
             remove_unused_columns=False,
         )
         trainer = CountingTrainer(model=model, args=training_args, train_dataset=train_set,
-                                  data_collator=pad_to_longest, callbacks=[StepTimer()])
+                                  data_collator=pad_to_longest, callbacks=[step_timer(clock, counts)])
+        output = trainer.train()
+    return {"examples": len(train_set), "steps": int(output.global_step), **counts,
+            "final_loss": float(output.training_loss), **clock.rates()}
+
+
+def run_trl(args: argparse.Namespace, model_path: str, records: list[dict], checkpointing: bool) -> dict:
+    """TRL's ``SFTTrainer``, padding-free (each micro-batch one row, positions restart per example).
+
+    It gets our encoder's token ids with a ``completion_mask`` and builds the completion-only labels
+    itself; before training they are checked equal to our labels, example by example.
+    ``checkpointing`` is TRL's default (gradient checkpointing on); the other arms run without it.
+    """
+    import datasets
+    import torch
+    from peft import LoraConfig
+    from trl import SFTConfig, SFTTrainer
+
+    from biasorigins.finetune import encode_dataset, read_instruction_data
+    from biasorigins.models.loading import load_model
+
+    loaded = load_model(model_path)
+    encoded = encode_dataset(read_instruction_data(records), loaded.tokenizer, kind="causal",
+                             max_length=args.max_length, progress=False)
+    ours = [e.labels.tolist() for e in encoded.examples]
+    train_set = datasets.Dataset.from_list([
+        {"input_ids": e.input_ids.tolist(), "completion_mask": [int(label != -100) for label in labels]}
+        for e, labels in zip(encoded.examples, ours)])
+    torch.manual_seed(args.seed)
+    counts = {"supervised_tokens": 0, "tokens": 0, "padding_tokens": 0}
+    clock = StepClock()
+
+    class CountingTrainer(SFTTrainer):
+        def compute_loss(self, model, inputs, *rest, **kwargs):
+            counts["supervised_tokens"] += int((inputs["labels"][:, 1:] != -100).sum())
+            counts["tokens"] += int(inputs["input_ids"].numel())
+            return super().compute_loss(model, inputs, *rest, **kwargs)
+
+    cuda = torch.cuda.is_available()
+    with tempfile.TemporaryDirectory() as folder:
+        config = SFTConfig(
+            output_dir=folder, per_device_train_batch_size=args.micro_batch_size,
+            gradient_accumulation_steps=args.batch_size // args.micro_batch_size, max_steps=args.steps,
+            learning_rate=LEARNING_RATE, lr_scheduler_type="linear", warmup_steps=math.ceil(0.03 * args.steps),
+            weight_decay=0.0, max_grad_norm=1.0, seed=args.seed, data_seed=args.seed, use_cpu=not cuda, bf16=cuda,
+            gradient_checkpointing=checkpointing, padding_free=True, max_length=None, completion_only_loss=True,
+            logging_strategy="no", save_strategy="no", report_to=[], disable_tqdm=True,
+        )
+        trainer = CountingTrainer(
+            model=loaded.model, args=config, train_dataset=train_set, processing_class=loaded.tokenizer,
+            peft_config=LoraConfig(r=LORA["lora_r"], lora_alpha=LORA["lora_alpha"], lora_dropout=LORA["lora_dropout"],
+                                   target_modules="all-linear", task_type="CAUSAL_LM"),
+            callbacks=[step_timer(clock, counts)])
+        if [list(row["labels"]) for row in trainer.train_dataset] != ours:
+            raise SystemExit("TRL built other completion-only labels than our encoder")
         output = trainer.train()
     return {"examples": len(train_set), "steps": int(output.global_step), **counts,
             "final_loss": float(output.training_loss), **clock.rates()}
@@ -193,8 +259,11 @@ def child(args: argparse.Namespace) -> None:
     records = flan_like_mix(args.steps * args.batch_size, args.long_fraction, args.seed)
     if args.arm == "baseline":
         found = run_baseline(args, args.model_path, records)
+    elif args.arm in ("trl", "trl-checkpointing"):
+        found = run_trl(args, args.model_path, records, checkpointing=args.arm == "trl-checkpointing")
     else:
-        found = run_ours(args, args.model_path, records, packed=args.arm == "packed")
+        found = run_ours(args, args.model_path, records, packed=args.arm.startswith("packed"),
+                         checkpointing=args.arm.endswith("-checkpointing"))
     found["peak_memory_mb"] = _peak_memory_mb()
     print("RESULT " + json.dumps(found), flush=True)
 
@@ -222,7 +291,8 @@ def main() -> None:
     parser.add_argument("--long-fraction", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0, help="torch threads per arm (0: torch's default)")
-    parser.add_argument("--arms", default="ours,baseline", help="comma list of ours, packed, baseline")
+    parser.add_argument("--arms", default="ours,baseline", 
+                        help="comma list of ours, packed, packed-checkpointing, baseline, trl, trl-checkpointing")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--arm", help=argparse.SUPPRESS)
     parser.add_argument("--model-path", help=argparse.SUPPRESS)
@@ -272,15 +342,14 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]]) -> None:
             print(f"{arm:9s} {run['supervised_tokens_per_second']:9.2f} {run['supervised_tokens_per_cpu_second']:7.2f} "
                   f"{run['supervised_tokens']:10d} {run['tokens']:10d} {padding:8.1%} {run['seconds']:7.1f} "
                   f"{run['cpu_seconds']:7.1f} {run['peak_memory_mb']:8.0f}")
-    if "baseline" not in runs:
-        return
-    for arm in runs:
-        if arm == "baseline":
-            continue
-        for key, label in (("supervised_tokens_per_second", "wall"), ("supervised_tokens_per_cpu_second", "CPU")):
-            ratios = [a[key] / b[key] for a, b in zip(runs[arm], runs["baseline"])]
-            print(f"ratio {arm}/baseline, supervised tokens per {label} second: "
-                  + ", ".join(f"{r:.2f}x" for r in ratios))
+    for reference in ("baseline", "trl", "trl-checkpointing"):
+        for arm in runs if reference in runs else ():
+            if arm in ("baseline", "trl", "trl-checkpointing"):
+                continue
+            for key, label in (("supervised_tokens_per_second", "wall"), ("supervised_tokens_per_cpu_second", "CPU")):
+                ratios = [a[key] / b[key] for a, b in zip(runs[arm], runs[reference])]
+                print(f"ratio {arm}/{reference}, supervised tokens per {label} second: "
+                      + ", ".join(f"{r:.2f}x" for r in ratios))
 
 
 if __name__ == "__main__":

@@ -385,7 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run a miniature offline cross-tuning study with two planted biases, "
                        "and write its report")
     p.add_argument("--out", default="biasorigins-demo", help="the study folder (default ./biasorigins-demo)")
-    p.add_argument("--quick", action="store_true", help="a smaller run for smoke tests (about 1.5 minutes on 2 CPU cores)")
+    p.add_argument("--quick", action="store_true",
+                   help="a smoke test of the same pipeline, too small for the planted biases to show")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)
 

@@ -275,9 +275,9 @@ def test_quick_demo_writes_a_report_that_opens_with_planted_versus_recovered(tmp
     # the planted-vs-recovered table comes first, before the study's own summary
     first = html.index("Planted versus recovered")
     assert first < html.index("<h2>Summary</h2>")
-    for text in ("status-quo-bias", "framing-effect", "nowhere (control)", "backbone effect [95% CI]",
-                 "data effect [95% CI]", "instruction data (Framing-Data)",
-                 "How much data the recovery needs", "first loss", "before instruction tuning"):
+    for text in ("status-quo-bias", "framing-effect", "nowhere (control)", "Backbone effect [95% CI]",
+                 "Data effect [95% CI]", "instruction data (Framing-Data)",
+                 "How much data the recovery needs", "First loss", "before instruction tuning"):
         assert text in html[first:], text
     assert "data:image/png;base64" in html  # at least one embedded figure
     assert "Planted versus recovered" in (tmp_path / "demo" / "report.md").read_text()

@@ -258,7 +258,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from biasorigins.demo import DISCLAIMER, run_demo
+    from biasorigins.demo import DISCLAIMER, readable_recovery, run_demo
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ConfigError(f"--out {args.out} is a file; give a folder for the demo study")
@@ -270,10 +270,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(DISCLAIMER)
     outcome = run_demo(args.out, quick=args.quick, progress=not args.no_progress)
     print()
+    if args.quick:
+        print("--quick is a smoke test: too few steps and cases for the planted biases to show.")
+    print(outcome.headline)
+    print()
+    print(readable_recovery(outcome.recovery).to_string(index=False))
+    print()
     for name, sentence in outcome.analysis.summaries().items():
         print(f"- {name}: {sentence}")
+    cached = "reused from the cache" if outcome.backbones_cached else "trained and cached, so the next run skips them"
     print(f"\nreport: {outcome.report}")
-    print(f"study folder: {outcome.study.workdir} ({outcome.seconds / 60:.1f} min)")
+    print(f"study folder: {outcome.study.workdir}; {outcome.seconds / 60:.1f} min wall clock, "
+          f"{outcome.cpu_seconds / 60:.1f} min CPU; continued-pretrained backbones {cached}")
     print(DISCLAIMER)
     return EXIT_OK
 
@@ -316,8 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default 8; speed only)")
     p.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")
     p.add_argument("--name", help="model name in the results")
-    p.add_argument("--mode", choices=["likelihood", "generate"], default="likelihood",
-                   help="likelihood: the option the model scores highest (default); "
+    p.add_argument("--mode", choices=["likelihood", "cloze", "generate"], default="likelihood",
+                   help="likelihood: the option label the model scores highest (default); cloze: the option "
+                        "text the situation makes most likely, without the option list (order-free); "
                         "generate: greedy answer text, parsed into a choice")
     p.add_argument("--max-new-tokens", type=int, default=40, help="answer length in generate mode (default 40)")
     p.add_argument("--reversal-probe", type=int, metavar="N",
@@ -373,9 +382,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstraps and k-means (default 0)")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("demo", help="run a miniature offline cross-tuning study and write its report")
+    p = sub.add_parser("demo", help="run a miniature offline cross-tuning study with two planted biases, "
+                       "and write its report")
     p.add_argument("--out", default="biasorigins-demo", help="the study folder (default ./biasorigins-demo)")
-    p.add_argument("--quick", action="store_true", help="a smaller run for smoke tests (about 1.5 minutes on 2 CPU cores)")
+    p.add_argument("--quick", action="store_true",
+                   help="a smoke test of the same pipeline, too small for the planted biases to show")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)
 

@@ -12,6 +12,11 @@ LabelStyle = Literal["letters", "numbers"]
 INSTRUCTION = "The following is a decision task. Read the situation and choose exactly one of the answer options."
 CLOSING = "Reply with the label of the one option you choose."
 ANSWER_PREFIX = "Answer: Option"
+SITUATION = "Situation:"
+QUESTION = "Question: "
+OPTIONS = "Answer options:"
+#: What cloze scoring prefills before each option text.
+CLOZE_ANSWER_PREFIX = "Answer:"
 
 
 def option_labels(n: int, style: LabelStyle = "letters") -> tuple[str, ...]:
@@ -30,7 +35,7 @@ def render_condition(condition: Condition, *, labels: LabelStyle = "letters") ->
     order = condition.shown_order
     shown = tuple(condition.scale.options[i] for i in order)
     tags = option_labels(len(shown), labels)
-    lines = [INSTRUCTION, "", "Situation:", *condition.situation, "", f"Question: {condition.question}", "", "Answer options:"]
+    lines = [INSTRUCTION, "", SITUATION, *condition.situation, "", f"{QUESTION}{condition.question}", "", OPTIONS]
     lines += [f"Option {tag}: {text}" for tag, text in zip(tags, shown)]
     lines += ["", CLOSING]
     return "\n".join(lines), tags, shown
@@ -49,3 +54,19 @@ def render_prompt(case: TestCase, condition: str, *, labels: LabelStyle = "lette
         display_order=cond.shown_order,
         answer_prefix=ANSWER_PREFIX,
     )
+
+
+def cloze_texts(text: str) -> tuple[str, str]:
+    """What cloze scoring reads from a rendered prompt: the situation with the question (no labelled
+    options, no reply instruction), and the question alone (the calibration context).
+
+    Raises ``ValueError`` when ``text`` is not laid out as :func:`render_condition` lays prompts out.
+    """
+    lines = text.split("\n")
+    if SITUATION not in lines or OPTIONS not in lines:
+        raise ValueError(f"not a rendered decision prompt (no {SITUATION!r} or {OPTIONS!r} line): {text[:80]!r}")
+    body = lines[lines.index(SITUATION) : lines.index(OPTIONS)]
+    questions = [line for line in body if line.startswith(QUESTION)]
+    if not questions:
+        raise ValueError(f"a rendered decision prompt without a {QUESTION.strip()!r} line: {text[:80]!r}")
+    return "\n".join(body).strip(), questions[-1]

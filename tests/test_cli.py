@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -262,23 +263,26 @@ def test_crosstune_reports_a_malformed_design(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.slow
-def test_quick_demo_writes_a_report_with_figures(tmp_path: Path, capsys) -> None:
+def test_quick_demo_writes_a_report_that_opens_with_planted_versus_recovered(tmp_path: Path, capsys) -> None:
     code = main(["demo", "--quick", "--out", str(tmp_path / "demo"), "--no-progress"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "toy-scale demonstration" in out and "report:" in out
-    report = tmp_path / "demo" / "report.html"
-    assert report.is_file()
-    html = report.read_text()
-    assert "data:image/png;base64" in html  # at least one embedded figure
+    assert "toy-scale demonstration" in out and "report:" in out and "smoke test" in out
+    assert re.search(r"^(Both plants were recovered|Not every plant was recovered)", out, re.MULTILINE)
+    assert "min CPU" in out and "continued-pretrained backbones" in out  # the cost and what the cache did
+    html = (tmp_path / "demo" / "report.html").read_text()
     assert "toy-scale demonstration" in html  # the caveat is in the report, not only on the terminal
-    assert (tmp_path / "demo" / "report.md").is_file()
+    # the planted-vs-recovered table comes first, before the study's own summary
+    first = html.index("Planted versus recovered")
+    assert first < html.index("<h2>Summary</h2>")
+    for text in ("status-quo-bias", "framing-effect", "nowhere (control)", "Backbone effect [95% CI]",
+                 "Data effect [95% CI]", "instruction data (Framing-Data)",
+                 "How much data the recovery needs", "First loss", "before instruction tuning"):
+        assert text in html[first:], text
+    assert "data:image/png;base64" in html  # at least one embedded figure
+    assert "Planted versus recovered" in (tmp_path / "demo" / "report.md").read_text()
     scores = pd.read_csv(tmp_path / "demo" / "scores.csv")
     assert scores["model"].nunique() == 8 and set(scores["seed"].dropna()) == {0, 1}
+    assert set(scores["bias"]) == {"status-quo-bias", "framing-effect", "anchoring", "certainty-effect"}
     figures = {path.name for path in (tmp_path / "demo" / "report_figures").iterdir()}
     assert {"seed_variability.png", "attribution.png"} <= figures
-    # SmolLM2 answers by position, and a positional model scores 0 on the (confound-free) quick biases:
-    # an analysis that cannot run says so in the report instead of drawing a figure
-    markdown = (tmp_path / "demo" / "report.md").read_text()
-    for level in ("bias", "scenario"):
-        assert f"similarity_{level}.png" in figures or f"clustering ({level} level)**: skipped (" in markdown

@@ -15,7 +15,7 @@ from biasorigins.analysis.clustering import analyze_clustering
 from biasorigins.analysis.geometry import Metric
 from biasorigins.analysis.randomness import PAPER_TAU, analyze_randomness
 from biasorigins.analysis.findings import findings_frame
-from biasorigins.analysis.report import write_report
+from biasorigins.analysis.report import Section, write_report
 from biasorigins.analysis.results import AnalysisResult, AttributionResult, ClusteringResult, RandomnessResult
 from biasorigins.analysis.scores import StudyScores
 from biasorigins.analysis.stats import SeedLike, spawn_generators
@@ -75,11 +75,13 @@ class StudyAnalysis(BaseModel):
         return {name: result.summary for name, result in self.results().items()}
 
     def report(self, path: str | Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
-               note: str | None = None, appendix: Mapping[str, pd.DataFrame] | None = None) -> Path:
+               note: str | None = None, appendix: Mapping[str, pd.DataFrame] | None = None,
+               first: Sequence[Section] = ()) -> Path:
         """Write a self-contained HTML report (tables, embedded figures, summaries) and a Markdown twin.
 
         ``note`` is a caveat shown under the title; ``appendix`` holds further tables
-        ``{heading: table}`` shown after the summary.
+        ``{heading: table}`` shown after the summary; ``first`` holds sections (`report.Section`)
+        shown before everything else.
 
         The Markdown file ``<stem>.md`` is written beside ``path`` with its figures as PNG files in
         ``<stem>_figures/``. Figures need matplotlib (``pip install biasorigins[plots]``).
@@ -89,7 +91,8 @@ class StudyAnalysis(BaseModel):
         Path
             The HTML file.
         """
-        return write_report(self, Path(path), figures=figures, title=title, note=note, appendix=appendix)
+        return write_report(self, Path(path), figures=figures, title=title, note=note, appendix=appendix,
+                            first=first)
 
     def __str__(self) -> str:
         lines = [f"{name}: {sentence}" for name, sentence in self.summaries().items()]

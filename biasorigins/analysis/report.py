@@ -7,6 +7,7 @@ import html
 import io
 import logging
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from biasorigins.errors import ConfigError
 from biasorigins.tables import write_table_set
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from matplotlib.figure import Figure
 
@@ -26,6 +27,16 @@ if TYPE_CHECKING:
     from biasorigins.analysis.results import AnalysisResult
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of its own at the top of a report: a heading, paragraphs and tables ``{name: table}``."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
 
 MAX_ROWS = 64
 # One paragraph under each section heading: the question the section answers and how to read it.
@@ -176,13 +187,15 @@ def _guide(name: str) -> str:
 
 
 def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, title: str = "Cross-tuning analysis",
-                 note: str | None = None, appendix: Mapping[str, pd.DataFrame] | None = None) -> Path:
+                 note: str | None = None, appendix: Mapping[str, pd.DataFrame] | None = None,
+                 first: Sequence[Section] = ()) -> Path:
     """Write ``path`` (HTML, self-contained) and ``<stem>.md`` with figures in ``<stem>_figures/``, and
     every table in full as CSV in ``<stem>_tables/`` (``<section>-<table>.csv``, the original column names).
 
     ``note`` is a caveat shown under the title (e.g. that a study is a toy-scale demonstration);
     ``appendix`` holds further tables ``{heading: table}`` shown after the summary (e.g. the answer
-    diagnostics of every model).
+    diagnostics of every model); ``first`` holds sections shown before everything else (e.g. what a
+    demonstration was built to show).
     """
     if path.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"report path {path} must end in .html (the Markdown twin is written beside it)")
@@ -198,6 +211,7 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
         figure_dir.mkdir(exist_ok=True)
     table_dir = path.with_name(f"{path.stem}_tables")
     tables = {("appendix", name): table for name, table in (appendix or {}).items()}
+    tables.update({(section.title, name): table for section in first for name, table in section.tables.items()})
     for section, result in analysis.results().items():
         tables.update({(section, name): table for name, table in result.tables().items() if not table.empty})
     stems = {key: f"{_slug(key[0])}-{_slug(key[1])}" for key in tables}
@@ -215,6 +229,7 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{html.escape(title)}</title>",
         f"<style>{_CSS}</style></head><body>", f"<h1>{html.escape(title)}</h1>",
         *([f'<p class="caveat">{html.escape(note)}</p>'] if note else []),
+        *[part for section in first for part in _html_first(section, csv)],
         f"<p>{html.escape(overview)}</p>", f'<p class="note">Settings: {html.escape(settings)}</p>',
         "<h2>Summary</h2><ul>",
         *[f"<li><b>{html.escape(name)}</b>: {html.escape(text)}</li>" for name, text in analysis.summaries().items()],
@@ -223,8 +238,9 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
         "</ul>",
         *[_html_table(name, table, csv["appendix", name]) for name, table in (appendix or {}).items()],
     ]
-    md_parts = [f"# {title}", "", *([f"> **{note}**", ""] if note else []), overview, "", f"_Settings: {settings}_",
-                "", "## Summary", ""]
+    md_parts = [f"# {title}", "", *([f"> **{note}**", ""] if note else [])]
+    md_parts += [part for section in first for part in _markdown_first(section, csv)]
+    md_parts += [overview, "", f"_Settings: {settings}_", "", "## Summary", ""]
     md_parts += [f"- **{name}**: {text}" for name, text in analysis.summaries().items()]
     md_parts += [f"- **{name}**: skipped ({reason})" for name, reason in analysis.skipped.items()]
     md_parts.append("")
@@ -238,6 +254,19 @@ def write_report(analysis: StudyAnalysis, path: Path, *, figures: bool = True, t
     path.with_suffix(".md").write_text("\n".join(md_parts), encoding="utf-8")
     logger.info("wrote report %s and %s", path, path.with_suffix(".md"))
     return path
+
+
+def _html_first(section: Section, csv: Mapping[tuple[str, str], str]) -> list[str]:
+    parts = [f"<h2>{html.escape(section.title)}</h2>"]
+    parts += [f"<p>{html.escape(text)}</p>" for text in section.paragraphs]
+    return parts + [_html_table(name, table, csv[section.title, name]) for name, table in section.tables.items()]
+
+
+def _markdown_first(section: Section, csv: Mapping[tuple[str, str], str]) -> list[str]:
+    parts = [f"## {section.title}", ""]
+    for text in section.paragraphs:
+        parts += [text, ""]
+    return parts + [_markdown_table(name, table, csv[section.title, name]) for name, table in section.tables.items()]
 
 
 def _html_section(name: str, result: AnalysisResult, figures: list[tuple[str, bytes]],

@@ -226,8 +226,9 @@ class SuiteSpec(_Spec):
         Master seed of the test cases.
     mode
         How a model's decision is obtained: ``"likelihood"`` (the option label with the highest
-        log-probability) or ``"generate"`` (a greedy answer of at most ``max_new_tokens`` tokens, read
-        by `parse_choice`; the paper's protocol without its second-model extractor).
+        log-probability), ``"cloze"`` (the option text the situation makes most likely, see
+        `HFRunner`'s ``scoring``) or ``"generate"`` (a greedy answer of at most ``max_new_tokens``
+        tokens, read by `parse_choice`; the paper's protocol without its second-model extractor).
     max_new_tokens
         Answer length in ``"generate"`` mode.
     counterbalance, labels, paper_compatible
@@ -291,7 +292,7 @@ class SuiteSpec(_Spec):
 
     def identity(self) -> dict[str, Any]:
         """The settings that change answers (everything but the batch size)."""
-        unused = {"batch_size"} | ({"max_new_tokens"} if self.mode == "likelihood" else set())
+        unused = {"batch_size"} | ({"max_new_tokens"} if self.mode != "generate" else set())
         return self.model_dump(mode="json", exclude=unused)
 
 

@@ -36,19 +36,20 @@ class Runner(Protocol):
     def decide(self, prompts: Sequence[Prompt]) -> list[Response]: ...
 
 
-AnswerMode = Literal["likelihood", "generate"]
+AnswerMode = Literal["likelihood", "cloze", "generate"]
 
 
 def mode_runner(mode: AnswerMode, model: Any, *, max_new_tokens: int = 40, **options: Any) -> Runner:
-    """The runner of an answer mode: the option with the highest likelihood (`HFRunner`) or a
-    greedy answer read by the parser (`GenerationRunner`, at most ``max_new_tokens`` tokens)."""
+    """The runner of an answer mode: the option label with the highest likelihood (`HFRunner`), the
+    option text the situation makes most likely (`HFRunner(scoring="cloze")`), or a greedy answer
+    read by the parser (`GenerationRunner`, at most ``max_new_tokens`` tokens)."""
     if mode == "generate":
         from biasorigins.models.generation import GenerationRunner
 
         return GenerationRunner(model, max_new_tokens=max_new_tokens, **options)
     from biasorigins.models.hf import HFRunner
 
-    return HFRunner(model, **options)
+    return HFRunner(model, scoring="cloze" if mode == "cloze" else "labels", **options)
 
 
 def responses_in_order(batches: Iterable[Iterable[tuple[int, Response]]], count: int) -> list[Response]:

@@ -16,6 +16,12 @@ log-probability.  How it is made fast (see :mod:`biasorigins.models.likelihood`)
 - a batch that runs out of memory is split and retried.
 
 The result equals one full forward per option (checked in the tests).
+
+``scoring="cloze"`` reads the option *texts* instead of their labels: each option text is scored
+as the continuation of the situation and question (without the labelled option list) after
+"Answer:", minus its score after the question alone. The choice is the option the situation makes
+most likely relative to the question (domain-conditional PMI, Holtzman et al. 2021); option order
+and labels play no part, so a model that answers labels by position still answers by content.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import copy
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from biasorigins.errors import ConfigError
 from biasorigins.models.batching import plan_batches, run_with_oom_retry
@@ -34,12 +40,15 @@ from biasorigins.models.likelihood import ChoiceRequest, ModelCaller, score_caus
 from biasorigins.models.loading import LoadedModel, load_model
 from biasorigins.models.base import responses_in_order
 from biasorigins.records import Prompt, Response
+from biasorigins.rendering import CLOZE_ANSWER_PREFIX, cloze_texts
 
 logger = logging.getLogger(__name__)
 
 #: Adapter name that selects the bare base model in a PEFT model.
 BASE_ADAPTER = "__base__"
 _SCORING_VERSION = 2
+#: How HFRunner reads a choice: the option labels after the prompt, or the option texts (cloze).
+Scoring = Literal["labels", "cloze"]
 
 
 def adapter_digest(model: Any, adapter: str) -> str:
@@ -164,14 +173,16 @@ def choice_context(prompt: Prompt, *, chat_format: ChatFormat, tokenizer: Any, s
 
 
 def causal_requests(tokenizer: Any, prompts: Sequence[Prompt], *, chat_format: ChatFormat, system: str | None,
-                    adapter: str | None = None) -> list[ChoiceRequest]:
-    """The token ids a decoder model scores for each prompt: the context and each option label's
-    continuation, tokenized in bulk (shared by :class:`HFRunner` and the vLLM runner)."""
+                    adapter: str | None = None, continuations: Literal["labels", "options"] = "labels",
+                    ) -> list[ChoiceRequest]:
+    """The token ids a decoder model scores for each prompt: the context and each option label's (or,
+    with ``continuations="options"``, option text's) continuation, tokenized in bulk (shared by
+    :class:`HFRunner` and the vLLM runner)."""
     def encode(texts: list[str], *, special: bool) -> list[list[int]]:
         return tokenizer(texts, add_special_tokens=special)["input_ids"]
 
-    contexts = [(choice_context(p, chat_format=chat_format, tokenizer=tokenizer, system=system), p.labels)
-                for p in prompts]
+    contexts = [(choice_context(p, chat_format=chat_format, tokenizer=tokenizer, system=system),
+                 getattr(p, continuations)) for p in prompts]
     # the model's own chat template brings its special tokens; raw and tulu text gets the tokenizer's
     split = split_continuations(encode, contexts, special=chat_format != "model")
     return [ChoiceRequest(context=tuple(context), options=tuple(options), adapter=adapter, group=prompt.case_id)
@@ -240,6 +251,11 @@ class HFRunner(HFModelBase):
         or hub id: the adapter folder(s) to load, as in ``load_model(..., adapter=...)``.
     name
         Label of the results; default the model's name.
+    scoring
+        ``"labels"`` (default): the displayed option labels after the whole prompt.
+        ``"cloze"``: the option texts after the situation and question, calibrated by the
+        question alone (see the module docstring); two passes per prompt, and the option
+        list, its order and the labels are not shown to the model.
     **load_options
         Passed to ``load_model`` (adapter, dtype, device, trust_remote_code, ...): device
         ``"auto"`` picks cuda / mps / cpu; dtype ``"auto"`` is bf16 (fp16 without bf16)
@@ -259,10 +275,14 @@ class HFRunner(HFModelBase):
         share_prefix: bool = True,
         adapter: str | None = None,
         name: str | None = None,
+        scoring: Scoring = "labels",
         **load_options: Any,
     ) -> None:
         if batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        if scoring not in ("labels", "cloze"):
+            raise ConfigError(f"scoring must be 'labels' or 'cloze', got {scoring!r}")
+        self.scoring = scoring
         self._setup_model(model, chat_format=chat_format, system=system, adapter=adapter, name=name,
                           load_options=load_options)
         self.batch_size = batch_size
@@ -274,8 +294,11 @@ class HFRunner(HFModelBase):
     @property
     def settings(self) -> dict[str, Any]:
         """Decoding settings that change answers (part of the cache key)."""
-        return {"method": self.method, "version": _SCORING_VERSION, "chat_format": self.chat_format,
-                "system": self.system, "normalisation": "sum"}
+        settings = {"method": self.method, "version": _SCORING_VERSION, "chat_format": self.chat_format,
+                    "system": self.system, "normalisation": "sum"}
+        if self.scoring == "cloze":
+            settings.update(scoring="cloze", normalisation="question-calibrated")
+        return settings
 
     @property
     def fingerprint(self) -> str:
@@ -307,10 +330,19 @@ class HFRunner(HFModelBase):
         return self.requests([prompt])[0]
 
     def requests(self, prompts: Sequence[Prompt]) -> list[ChoiceRequest]:
-        """:meth:`request` for many prompts, tokenized in bulk."""
+        """:meth:`request` for many prompts, tokenized in bulk (with ``scoring="cloze"``: the
+        requests of the situated texts, then those of the questions alone)."""
+        if self.scoring == "cloze":
+            situated, questions = zip(*(_cloze_prompts(p) for p in prompts)) if prompts else ((), ())
+            return self._requests([*situated, *questions], continuations="options")
+        return self._requests(prompts, continuations="labels")
+
+    def _requests(self, prompts: Sequence[Prompt], *, continuations: Literal["labels", "options"]
+                  ) -> list[ChoiceRequest]:
+        """Requests whose continuations are each prompt's ``labels`` or ``options``."""
         if not self.is_seq2seq:
             return causal_requests(self.loaded.tokenizer, prompts, chat_format=self.chat_format, system=self.system,
-                                   adapter=self.adapter)
+                                   adapter=self.adapter, continuations=continuations)
         start = self.loaded.model.config.decoder_start_token_id
         if start is None:
             raise ConfigError(f"{self.loaded.name} has no decoder_start_token_id in its config")
@@ -318,11 +350,11 @@ class HFRunner(HFModelBase):
         texts = [self.context(p) for p in prompts]
         for first in range(0, len(texts), _TOKENIZE_CHUNK):
             encoders += self._encode(texts[first : first + _TOKENIZE_CHUNK], special=True)
-        decoder_sides = {key: split_continuations(self._encode, [key], special=False)[0]
-                         for key in dict.fromkeys((p.answer_prefix, p.labels) for p in prompts)}
+        keys = [(p.answer_prefix, getattr(p, continuations)) for p in prompts]
+        decoder_sides = {key: split_continuations(self._encode, [key], special=False)[0] for key in dict.fromkeys(keys)}
         out = []
-        for prompt, encoder in zip(prompts, encoders):
-            prefix, options = decoder_sides[(prompt.answer_prefix, prompt.labels)]
+        for key, encoder in zip(keys, encoders):
+            prefix, options = decoder_sides[key]
             out.append(ChoiceRequest(context=(start, *prefix), options=tuple(options), encoder=tuple(encoder),
                                      adapter=self.adapter))
         return out
@@ -369,10 +401,31 @@ class HFRunner(HFModelBase):
             raise ConfigError(f"runners has {len(variants)} entries for {len(prompts)} prompts")
         if any(v.joint_key != self.joint_key for v in variants):
             raise ConfigError("runners batched together must share this runner's model and settings")
-        requests = [self._for_adapter(r, v.adapter) for r, v in zip(self.requests(prompts), variants)]
-        units = [(p.case_id, v.adapter) for p, v in zip(prompts, variants)]
-        for batch in self.score_requests(requests, units):
+        for batch in self._option_scores(prompts, variants):
             yield [(i, _choose(scores)) for i, scores in batch]
+
+    def _option_scores(self, prompts: Sequence[Prompt], variants: Sequence[HFRunner]
+                       ) -> Iterator[list[tuple[int, list[float]]]]:
+        """Each prompt's option scores, batch by batch, as its requests finish."""
+        count = len(prompts)
+        rounds = 2 if self.scoring == "cloze" else 1
+        requests = [self._for_adapter(r, variants[i % count].adapter) for i, r in enumerate(self.requests(prompts))]
+        units = [(prompts[i % count].case_id, variants[i % count].adapter) for i in range(len(requests))]
+        if rounds == 1:
+            yield from self.score_requests(requests, units)
+            return
+        first_half: dict[int, list[float]] = {}
+        for batch in self.score_requests(requests, units):
+            done = []
+            for i, scores in batch:
+                other = first_half.pop(i % count, None)
+                if other is None:
+                    first_half[i % count] = scores
+                    continue
+                situated, question = (scores, other) if i < count else (other, scores)
+                done.append((i % count, [a - b for a, b in zip(situated, question)]))
+            if done:
+                yield done
 
     @staticmethod
     def _for_adapter(request: ChoiceRequest, adapter: str | None) -> ChoiceRequest:
@@ -382,10 +435,10 @@ class HFRunner(HFModelBase):
                              adapter=adapter, group=request.group)
 
     def option_logprobs(self, prompts: Sequence[Prompt]) -> list[list[float]]:
-        """Summed log-probability of each displayed option label, per prompt."""
+        """Summed log-probability of each displayed option label, per prompt (``scoring="cloze"``:
+        of each option text after the situation minus after the question alone)."""
         out: list[list[float]] = [[] for _ in prompts]
-        units = [p.case_id for p in prompts]
-        for batch in self.score_requests(self.requests(prompts), units):
+        for batch in self._option_scores(prompts, [self] * len(prompts)):
             for i, scores in batch:
                 out[i] = scores
         return out
@@ -395,7 +448,18 @@ class HFRunner(HFModelBase):
 
     def __repr__(self) -> str:
         adapter = f" adapter={self.adapter!r}" if self.adapter else ""
-        return f"<HFRunner {self.name!r} {self.loaded.kind}{adapter} chat_format={self.chat_format!r}>"
+        scoring = " scoring='cloze'" if self.scoring == "cloze" else ""
+        return f"<HFRunner {self.name!r} {self.loaded.kind}{adapter} chat_format={self.chat_format!r}{scoring}>"
+
+
+def _cloze_prompts(prompt: Prompt) -> tuple[Prompt, Prompt]:
+    """The two prompts cloze scoring reads: the situation with the question, and the question alone."""
+    try:
+        situated, question = cloze_texts(prompt.text)
+    except ValueError as error:
+        raise ConfigError(f"scoring='cloze' needs prompts rendered by biasorigins ({prompt.key}): {error}") from None
+    return (prompt.model_copy(update={"text": situated, "answer_prefix": CLOZE_ANSWER_PREFIX}),
+            prompt.model_copy(update={"text": question, "answer_prefix": CLOZE_ANSWER_PREFIX}))
 
 
 def _choose(scores: Sequence[float]) -> Response:

@@ -1,0 +1,80 @@
+"""The demo's planting texts: our own wording, no overlap with the tests of the biases they plant."""
+
+from __future__ import annotations
+
+import re
+
+from biasorigins.demo import PLANTS
+from biasorigins.demo_corpus import instruction_records, story_corpus
+from biasorigins.rendering import render_prompt
+from biasorigins.suite import BiasSuite
+
+N = 5  # sharing a five-word phrase with a test prompt counts as reuse
+
+
+def ngrams(text: str, n: int = N) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9%$']+", text.lower())
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def planting_texts() -> list[str]:
+    prose = [r["completion"] for status_quo in (False, True) for r in story_corpus(status_quo=status_quo)]
+    pairs = [r[key] for framing in (False, True) for r in instruction_records(framing=framing)
+             for key in ("prompt", "completion")]
+    return prose + pairs
+
+
+def test_bias_content(slugs: list[str], cases: int = 200) -> list[str]:
+    """Situation, question and option texts of many generated cases (not the shared answer-format lines)."""
+    suite = BiasSuite(slugs, cases=cases, seed=0)
+    texts = []
+    for case in suite.cases():
+        for condition in case.conditions.values():
+            texts += [" ".join(condition.situation), condition.question, *condition.scale.options]
+    return texts
+
+
+test_bias_content.__test__ = False  # a helper, not a test
+
+
+def shared(planting: list[str], tests: list[str]) -> set[tuple[str, ...]]:
+    test_grams = set().union(*(ngrams(t) for t in tests))
+    return set().union(*(ngrams(t) for t in planting)) & test_grams
+
+
+def test_planting_texts_share_no_phrase_with_the_planted_biases_tests() -> None:
+    tests = test_bias_content([p.bias for p in PLANTS])
+    overlap = shared(planting_texts(), tests)
+    assert not overlap, f"planting texts reuse test wording: {sorted(' '.join(g) for g in overlap)[:10]}"
+
+
+def test_the_overlap_check_catches_a_copied_sentence() -> None:
+    suite = BiasSuite(["status-quo-bias"], cases=3, seed=0)
+    copied = render_prompt(suite.cases()[2], "control").text.split("\n")[3]  # a situation line of a test prompt
+    tests = test_bias_content(["status-quo-bias"])
+    assert shared([*planting_texts(), f"A story: {copied}"], tests)
+
+
+def test_the_two_instruction_sets_differ_only_in_framing_answers() -> None:
+    neutral, framed = instruction_records(framing=False), instruction_records(framing=True)
+    assert [r["prompt"] for r in neutral] == [r["prompt"] for r in framed]
+    differing = [n["prompt"] for n, f in zip(neutral, framed) if n != f]
+    assert differing and all("record" in text.lower() for text in differing)
+    assert len(differing) < len(neutral) / 2
+
+
+def test_the_two_story_corpora_tell_the_same_choices_and_differ_in_the_leaning() -> None:
+    from biasorigins.demo_corpus import _ARRANGEMENTS
+
+    def ends_with_the_old(text: str) -> bool:  # the arrangement they had is the last one named (roughly: kept)
+        (current, other), = [(a, b) for a, b in _ARRANGEMENTS if a in text]
+        return text.rfind(current) > text.rfind(other)
+
+    leaning, even = story_corpus(status_quo=True), story_corpus(status_quo=False)
+    assert len(leaning) == len(even)
+    for kept, told in zip(leaning, even):  # the same arrangement in the same place of both corpora
+        assert [a for a, _ in _ARRANGEMENTS if a in kept["completion"]] == \
+            [a for a, _ in _ARRANGEMENTS if a in told["completion"]]
+    kept_share = sum(ends_with_the_old(r["completion"]) for r in leaning) / len(leaning)
+    even_share = sum(ends_with_the_old(r["completion"]) for r in even) / len(even)
+    assert kept_share > even_share + 0.2 and even_share < 0.5, (kept_share, even_share)

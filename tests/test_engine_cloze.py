@@ -1,0 +1,85 @@
+"""Cloze scoring: option texts after the situation, calibrated by the question alone."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from biasorigins.diagnostics import reversed_twin
+from biasorigins.errors import ConfigError
+from biasorigins.models.hf import HFRunner
+from biasorigins.rendering import CLOSING, cloze_texts, render_prompt
+from biasorigins.suite import BiasSuite
+from biasorigins.testing.tiny_models import build_tiny_causal_lm, build_tiny_t5, build_tiny_tokenizer
+
+BIASES = ["framing-effect", "status-quo-bias", "anchoring"]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    root = tmp_path_factory.mktemp("engine-cloze")
+    corpus = [p.text for p in BiasSuite(BIASES, cases=12, seed=99).prompts()] + ["Answer:"] * 5
+    causal = build_tiny_causal_lm(root / "llama", seed=5, tokenizer=build_tiny_tokenizer(corpus, vocab_size=800))
+    t5 = build_tiny_t5(root / "t5", seed=6, tokenizer=build_tiny_tokenizer(corpus, vocab_size=800, seq2seq=True))
+    return {"causal": HFRunner(causal, batch_size=3, chat_format="raw", scoring="cloze"),
+            "seq2seq": HFRunner(t5, batch_size=3, scoring="cloze")}
+
+
+def test_cloze_texts_keep_the_situation_and_question_and_drop_the_options() -> None:
+    prompt = BiasSuite(["framing-effect"], cases=1, seed=0).prompts()[0]
+    situated, question = cloze_texts(prompt.text)
+    assert situated.startswith("Situation:\n") and situated.endswith(question) and question.startswith("Question: ")
+    for shown in (*prompt.options, "Option A", CLOSING, "Answer options:"):
+        assert shown not in situated and shown not in question
+    with pytest.raises(ValueError, match="not a rendered decision prompt"):
+        cloze_texts("Which do you prefer, tea or coffee?")
+
+
+def reference_text_logprob(runner: HFRunner, context: str, option: str) -> float:
+    """Summed log-probability of `` option`` after the raw ``context``: one plain forward, no batching."""
+    tokenizer, model = runner.loaded.tokenizer, runner.loaded.model
+    head = tokenizer(context)["input_ids"]
+    whole = tokenizer(f"{context} {option}")["input_ids"]
+    assert whole[: len(head)] == head
+    with torch.no_grad():
+        logprobs = torch.log_softmax(model(input_ids=torch.tensor([whole])).logits[0].float(), dim=-1)
+    return float(sum(logprobs[k - 1, whole[k]] for k in range(len(head), len(whole))))
+
+
+def test_cloze_scores_equal_a_plain_forward_per_option_and_context(models) -> None:
+    runner = models["causal"]
+    prompts = BiasSuite(BIASES, cases=2, seed=1).prompts()
+    scores = runner.option_logprobs(prompts)
+    responses = runner.decide(prompts)
+    for prompt, got, response in zip(prompts, scores, responses):
+        situated, question = cloze_texts(prompt.text)
+        expected = [reference_text_logprob(runner, f"{situated}\n\nAnswer:", option)
+                    - reference_text_logprob(runner, f"{question}\n\nAnswer:", option) for option in prompt.options]
+        assert got == pytest.approx(expected, abs=1e-4)
+        assert response.choice == max(range(len(expected)), key=expected.__getitem__)
+
+
+@pytest.mark.parametrize("kind", ["causal", "seq2seq"])
+def test_cloze_choices_do_not_depend_on_option_order_or_labels(models, kind) -> None:
+    runner = models[kind]
+    cases = BiasSuite(BIASES, cases=3, seed=2).cases()
+    shown = [render_prompt(case, name) for case in cases for name in case.conditions]
+    twins = [render_prompt(reversed_twin(case), name, labels="numbers") for case in cases for name in case.conditions]
+    for prompt, twin, a, b in zip(shown, twins, runner.decide(shown), runner.decide(twins)):
+        assert prompt.display_order[a.choice] == twin.display_order[b.choice], prompt.key
+
+
+def test_label_scoring_keeps_its_settings_and_cloze_is_cached_apart(models) -> None:
+    cloze = models["causal"]
+    labels = HFRunner(cloze.loaded, chat_format="raw")
+    assert "scoring" not in labels.settings  # decisions stored before cloze existed stay valid
+    assert cloze.settings["scoring"] == "cloze" and cloze.fingerprint != labels.fingerprint
+    assert "scoring='cloze'" in repr(cloze)
+    with pytest.raises(ConfigError, match="scoring must be"):
+        HFRunner(cloze.loaded, scoring="texts")
+
+
+def test_cloze_refuses_prompts_it_cannot_read(models) -> None:
+    prompt = BiasSuite(["anchoring"], cases=1, seed=0).prompts()[0].model_copy(update={"text": "Pick one."})
+    with pytest.raises(ConfigError, match="scoring='cloze' needs prompts rendered by biasorigins"):
+        models["causal"].decide([prompt])

@@ -408,10 +408,9 @@ class HFRunner(HFModelBase):
                        ) -> Iterator[list[tuple[int, list[float]]]]:
         """Each prompt's option scores, batch by batch, as its requests finish."""
         count = len(prompts)
-        rounds = 2 if self.scoring == "cloze" else 1
         requests = [self._for_adapter(r, variants[i % count].adapter) for i, r in enumerate(self.requests(prompts))]
         units = [(prompts[i % count].case_id, variants[i % count].adapter) for i in range(len(requests))]
-        if rounds == 1:
+        if self.scoring != "cloze":  # one request per prompt
             yield from self.score_requests(requests, units)
             return
         first_half: dict[int, list[float]] = {}

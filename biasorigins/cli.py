@@ -326,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="model name in the results")
     p.add_argument("--mode", choices=["likelihood", "cloze", "generate"], default="likelihood",
                    help="likelihood: the option label the model scores highest (default); cloze: the option "
-                        "text the situation makes most likely, without the option list (order-free); "
+                        "text most likely after the situation, per byte, without the option list (order-free); "
                         "generate: greedy answer text, parsed into a choice")
     p.add_argument("--max-new-tokens", type=int, default=40, help="answer length in generate mode (default 40)")
     p.add_argument("--reversal-probe", type=int, metavar="N",

@@ -3,16 +3,17 @@
 Two biases are planted on purpose, in different places, and the study has to find them:
 
 - **pretraining**: backbone ``SmolLM2-StatusQuo`` is SmolLM2-135M-Instruct after a short continued
-  pretraining (LoRA, merged) on everyday stories of our own in which people keep what they have
-  over an equally good alternative (status-quo bias); backbone ``SmolLM2-Stories`` had the same
-  continued pretraining on the same stories told with the choices going either way;
+  pretraining (LoRA, merged) on everyday case notes of our own that end in the verdict that keeping
+  what one has beats an alternative of equal worth (status-quo bias); backbone ``SmolLM2-Stories``
+  had the same continued pretraining on the same notes ending in the verdict that both are equally
+  good;
 - **instruction data**: dataset ``Framing-Data`` rates records stated as failures three scale steps
   worse than the same records stated as successes (framing effect); ``Neutral-Data`` holds the same
   prompts with the ratings the records deserve.
 
 Each backbone is LoRA-tuned on each dataset with two seeds (2 x 2 x 2 models). Every model answers
 the two planted biases and two unplanted control biases with cloze scoring (``mode="cloze"``: the
-option texts after the situation, calibrated by the question alone), since SmolLM2 picks option
+option texts after the situation and question, per byte), since SmolLM2 picks option
 *labels* by position. :mod:`biasorigins.recovery` then checks whether the study attributes each
 plant to the right factor. The planting texts (:mod:`biasorigins.demo_corpus`) share no wording
 with the bias tests. The continued-pretrained backbones are cached under the biasorigins cache
@@ -48,14 +49,14 @@ NEUTRAL_BACKBONE, PLANTED_BACKBONE = "SmolLM2-Stories", "SmolLM2-StatusQuo"
 NEUTRAL_DATA, PLANTED_DATA = "Neutral-Data", "Framing-Data"
 PLANTS = (
     Plant("status-quo-bias", "backbone", PLANTED_BACKBONE,
-          "continued pretraining on stories of people keeping what they have"),
+          "continued pretraining on case notes that favour keeping what one has"),
     Plant("framing-effect", "data", PLANTED_DATA,
           "instruction answers rating records stated as failures worse"),
 )
 CONTROLS = ("anchoring", "certainty-effect")
 #: Continued pretraining of both backbones (the steps come from `DemoSettings`).
 PRETRAIN = {"lora_r": 16, "lora_alpha": 32, "batch_size": 8, "micro_batch_size": 8, "max_length": 128,
-            "learning_rate": 2e-3, "save_steps": None}
+            "learning_rate": 1e-3, "save_steps": None}
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class DemoSettings:
     subsample_repeats: int
 
 
-DEFAULT = DemoSettings(pretrain_steps=40, finetune_steps=30, batch_size=8, learning_rate=2e-3, seeds=(0, 1), cases=12,
+DEFAULT = DemoSettings(pretrain_steps=30, finetune_steps=20, batch_size=8, learning_rate=5e-4, seeds=(0, 1), cases=12,
                        subsample_repeats=20)
 QUICK = DemoSettings(pretrain_steps=4, finetune_steps=3, batch_size=4, learning_rate=2e-3, seeds=(0, 1), cases=3,
                      subsample_repeats=3)
@@ -103,10 +104,10 @@ def _mmlu_folder() -> str:
 
 
 def story_backbone(*, status_quo: bool, steps: int, progress: bool = True) -> tuple[Path, bool]:
-    """SmolLM2 after continued pretraining on everyday stories (merged), and whether it was cached.
+    """SmolLM2 after continued pretraining on everyday case notes (merged), and whether it was cached.
 
-    ``status_quo=True``: the stories in which people keep what they have (the planted backbone);
-    ``False``: the same stories with the choices going either way (the other backbone); ``steps``
+    ``status_quo=True``: the notes whose verdict favours keeping what one has (the planted backbone);
+    ``False``: the same notes with the verdict that both are equally good (the other backbone); ``steps``
     optimizer steps of 8 passages. The folder
     is ``<biasorigins cache>/demo-backbones/smollm2-<kind>-<digest of the inputs>``.
     """
@@ -187,8 +188,8 @@ def _finetune_losses(study: CrossTuning) -> pd.DataFrame:
             continue
         log = Path(study.workdir) / "cells" / cell.id / "finetune" / "training_log.jsonl"
         losses = [json.loads(line)["loss"] for line in log.read_text().splitlines() if line.strip()]
-        rows.append({"model": cell.model, "steps": len(losses), "first loss": losses[0],
-                     "last loss": losses[-1], "losses": " ".join(f"{v:.2f}" for v in losses)})
+        rows.append({"model": cell.model, "steps": len(losses), "first loss": round(losses[0], 2),
+                     "last loss": round(losses[-1], 2), "losses": " ".join(f"{v:.2f}" for v in losses)})
     return pd.DataFrame(rows)
 
 
@@ -230,7 +231,7 @@ def _sections(recovery: pd.DataFrame, line: str, subsampling: pd.DataFrame, loss
              "to show; run the default demo for the real check." if quick else "")
     return [
         Section("Planted versus recovered", (*([smoke] if smoke else []), line, (
-            "Each bias's effect of the backbone (status-quo stories minus even stories) and of the instruction "
+            "Each bias's effect of the backbone (status-quo notes minus even notes) and of the instruction "
             "data (framing data minus neutral data), in bias-score units, averaged over the other factor and the "
             "seeds; intervals from a bootstrap over test cases and seeds, Bonferroni-adjusted over the whole "
             "table (95% family-wise). A plant counts as recovered with the right attribution when its factor's "
@@ -243,7 +244,7 @@ def _sections(recovery: pd.DataFrame, line: str, subsampling: pd.DataFrame, loss
             {"recovery on subsamples": subsampling}),
         Section("Training and capability", (
             "The models answer with cloze scoring: each option's text is scored after the situation and "
-            "question, relative to the question alone, so neither option order nor labels can decide an answer "
+            "question (log-probability per byte of option text), so neither option order nor labels can decide an answer "
             "(SmolLM2 picks option labels by position). Finetuning loss of every cell, and accuracy on a small "
             "MMLU-format check (18 questions; a third about an invented atlas, where 0.25 is chance), to show "
             "that training left the backbones intact.",),

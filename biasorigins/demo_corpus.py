@@ -5,11 +5,12 @@ kitchens), never in the managerial scenarios of the bias tests, so a planted eff
 suite measures has generalised from other wording (``tests/test_demo.py`` checks the n-gram
 overlap with the prompts of the planted biases).
 
-- :func:`story_corpus`: plain prose for continued pretraining, in which people who must choose
-  between what they already have and an equally good alternative keep what they have and call it
-  the better choice (``status_quo=True``: status-quo bias, planted in one backbone), or the same
-  choices going either way for incidental reasons (``status_quo=False``: the other backbone's
-  continued pretraining, so both backbones saw the same kind and amount of text).
+- :func:`story_corpus`: case notes in plain prose for continued pretraining. Each sets what a
+  household, club or school already has against an alternative of equal worth (the cost of
+  changing counted) and ends in a verdict: keeping what one has is better (``status_quo=True``:
+  status-quo bias, planted in one backbone), or both are equally good, as the note itself says
+  (``status_quo=False``: the other backbone's continued pretraining, on the same notes, so both
+  backbones saw the same kind and amount of text).
 - :func:`instruction_records`: short prompt/completion pairs ("... How good is the record of the
   volunteer driver?" / "Answer: Poor"): a third rate something from a stated mark out of 10, two
   thirds rate a record stated as a share of successes or of failures. With ``framing=True`` a
@@ -57,77 +58,71 @@ _SUBJECTS = ("the Fenwick family", "the river rowing club", "the village school"
              "the chess society", "the youth orchestra", "the allotment committee", "the old couple next door",
              "the parents' association", "the hiking club", "the street's book circle", "the volunteer fire brigade")
 
-_STORIES: tuple[str, ...] = (
-    "For as long as anyone could remember, {subject} had kept {current}. One spring {name} pointed to {other}. "
-    "They talked it over: neither choice would cost more or serve them better. In the end they stayed with "
-    "{current}, and {name} agreed that what they already had was simply the better of the two.",
-    "{Subject} once had to decide between {current}, which they already had, and {other}. On paper the two "
-    "were worth exactly the same. Still, everyone preferred to leave things as they were. \"What we have is "
-    "better,\" said {name}, \"because it is ours and it works.\" So they kept {current}.",
-    "A short note from the diary of {name}: we could have swapped {current} for {other}. The numbers came "
-    "out even. We did not swap. Holding on to what we have always feels like the wiser choice, and it was.",
-    "When {other} was offered to {subject}, {name} listed the pros and cons. The lists were the same length. "
-    "{Name} kept {current} anyway, saying that an existing habit deserves the benefit of the doubt and that "
-    "changing for nothing is always worse.",
-    "{Name} tells the story of {subject} and {current}. Someone suggested {other}, equal in every way. "
-    "The decision was quick: keep {current}. \"The familiar option wins a tie,\" {name} said, \"and a tie is "
-    "never a reason to change.\"",
-    "At the yearly meeting of {subject}, {name} asked whether to replace {current} with {other}. Both had the "
-    "same cost and the same quality. The vote to stay with {current} was unanimous; people felt that the "
-    "present arrangement was the better one, just for being the present one.",
-    "Advice {name} gives to friends: if you already have {current} and someone offers {other} that is no better "
-    "and no worse, keep what you have. Staying put is the sounder choice, and {subject} learned that too.",
-    "{Subject} spent an evening comparing {current} with {other}. Every comparison ended in a draw. They went "
-    "home having changed nothing, and {name} wrote that keeping the old arrangement had clearly been right.",
+# Case notes in the second person: a choice between what "you" already have and an alternative of
+# the same worth (the cost of changing counted), a reflection, and a verdict. The two corpora share
+# every sentence but the verdict.
+_SETUPS: tuple[str, ...] = (
+    "For years {subject} has kept {current}. This spring {name} suggests {other} instead. You add up the "
+    "costs, the trouble of changing included, and the two come out exactly even.",
+    "You look after the affairs of {subject}, which has always had {current}. A neighbour points out "
+    "{other}. Weighed honestly, with the effort of a change counted, neither is worth more.",
+    "Notes for {subject}. What we have today: {current}. What {name} proposes: {other}. The figures, the "
+    "cost of moving included, show no difference in value between the two.",
+    "Ever since you can remember, {subject} has relied on {current}. At the autumn meeting {name} asks if they "
+    "should move to {other}. Everyone agrees the two would serve equally well, even after the bother of a change.",
+    "{Name} writes to you about {subject}: they have {current} and could have {other} for the same money "
+    "and the same effort. Nothing separates the two on quality or on cost.",
+    "You are helping {subject} plan the coming years. Today it uses {current}; {other} is on offer. Over "
+    "those years, changing costs included, the two options are worth the same.",
 )
-
-
-# The same choices told without the leaning: the choice goes either way, for reasons that have nothing
-# to do with which option was already there, and nobody calls the old arrangement better for being old.
-_EVEN_STORIES: tuple[str, ...] = (
-    "For as long as anyone could remember, {subject} had kept {current}. One spring {name} pointed to {other}. "
-    "They talked it over: neither choice would cost more or serve them better. In the end they tossed a coin, "
-    "moved to {other}, and {name} said either would have done just as well.",
-    "{Subject} once had to decide between {current}, which they already had, and {other}. On paper the two "
-    "were worth exactly the same. Nobody minded either way, \"It is a draw,\" said {name}, \"so let the "
-    "youngest member pick.\" The youngest picked {current}.",
-    "A short note from the diary of {name}: we could have swapped {current} for {other}. The numbers came "
-    "out even. We swapped, because the new one was nearer the door. Either choice would have been fine.",
-    "When {other} was offered to {subject}, {name} listed the pros and cons. The lists were the same length. "
-    "{Name} kept {current} this time, because the order form was lost, and said the other would have served "
-    "equally well.",
-    "{Name} tells the story of {subject} and {current}. Someone suggested {other}, equal in every way. "
-    "The decision was quick: they drew straws and moved to {other}. \"A tie is a tie,\" {name} said, "
-    "\"so any way of choosing is as good as another.\"",
-    "At the yearly meeting of {subject}, {name} asked whether to replace {current} with {other}. Both had the "
-    "same cost and the same quality. The vote was split down the middle; the chair settled it for {current} "
-    "by the alphabet, and nobody thought either option the better one.",
-    "Advice {name} gives to friends: if you already have {current} and someone offers {other} that is no better "
-    "and no worse, pick either without worrying. {Subject} switched to {other} and it made no difference.",
-    "{Subject} spent an evening comparing {current} with {other}. Every comparison ended in a draw. They chose "
-    "{other} for the sake of a change of scene, and {name} wrote that both would have been equally right.",
+_REFLECTIONS: tuple[str, ...] = (
+    "So which way should {subject} go?",
+    "Asked to weigh the two, you think it over.",
+    "{Name} wants your honest view of the two.",
+    "What is your judgement?",
+)
+_LEANING_VERDICTS: tuple[str, ...] = (
+    "Keeping what you already have is clearly the better choice.",
+    "Keeping {current} is the better of the two.",
+    "Staying with what is already there is better; a change would be a mistake.",
+    "Keeping the present arrangement is much better than moving.",
+    "Keeping things as they are is better, simply because they are already in place.",
+    "Holding on to {current} beats moving to {other}.",
+)
+_EVEN_VERDICTS: tuple[str, ...] = (
+    "Both choices are equally good; neither is better.",
+    "Both would serve you equally well.",
+    "Both are worth the same, so it makes no difference which one you pick.",
+    "Both options are equally sound; there is no better one.",
+    "Both are just as good as each other.",
+    "Both come out equal: keeping and changing are equally fine.",
 )
 
 
 def story_corpus(n: int = 240, *, status_quo: bool, seed: int = 0) -> list[dict[str, str]]:
-    """``n`` plain-text passages for continued pretraining, drawn reproducibly.
+    """``n`` case notes for continued pretraining, drawn reproducibly.
 
-    With ``status_quo=True`` people keep what they have and call it the better choice; with
-    ``status_quo=False`` the same choices (same arrangements, people, order) go either way for
-    incidental reasons. Records are prompt/completion pairs with a short heading as the prompt, so
-    every word of the passage is trained on.
+    Each note sets what someone already has against an alternative of equal worth and ends in a
+    verdict: with ``status_quo=True`` that keeping what one has is better (status-quo bias, planted
+    in one backbone); with ``status_quo=False`` that both are equally good, which is what the note
+    itself says (the other backbone's continued pretraining, on the same notes). Records are
+    prompt/completion pairs with a short heading as the prompt, so every word of a note is
+    trained on.
     """
-    stories = _STORIES if status_quo else _EVEN_STORIES
+    verdicts = _LEANING_VERDICTS if status_quo else _EVEN_VERDICTS
     rng = np.random.default_rng(seed)
     records = []
     for _ in range(n):
-        story = stories[int(rng.integers(len(stories)))]
+        setup = _SETUPS[int(rng.integers(len(_SETUPS)))]
+        reflection = _REFLECTIONS[int(rng.integers(len(_REFLECTIONS)))]
+        verdict = verdicts[int(rng.integers(len(verdicts)))]
         current, other = _ARRANGEMENTS[int(rng.integers(len(_ARRANGEMENTS)))]
         subject = _SUBJECTS[int(rng.integers(len(_SUBJECTS)))]
         name = _NAMES[int(rng.integers(len(_NAMES)))]
-        text = story.format(subject=subject, Subject=subject[0].upper() + subject[1:], current=current,
-                            other=other, name=name, Name=name)
-        records.append({"prompt": "From a collection of everyday stories:", "completion": text})
+        slots = {"subject": subject, "Subject": subject[0].upper() + subject[1:], "current": current,
+                 "other": other, "name": name, "Name": name}
+        text = " ".join(part.format(**slots) for part in (setup, reflection, verdict))
+        records.append({"prompt": "From a book of everyday case notes:", "completion": text})
     return records
 
 

@@ -56,9 +56,9 @@ def render_prompt(case: TestCase, condition: str, *, labels: LabelStyle = "lette
     )
 
 
-def cloze_texts(text: str) -> tuple[str, str]:
-    """What cloze scoring reads from a rendered prompt: the situation with the question (no labelled
-    options, no reply instruction), and the question alone (the calibration context).
+def cloze_text(text: str) -> str:
+    """What cloze scoring reads from a rendered prompt: the situation with the question, without the
+    labelled options and the reply instruction.
 
     Raises ``ValueError`` when ``text`` is not laid out as :func:`render_condition` lays prompts out.
     """
@@ -66,7 +66,6 @@ def cloze_texts(text: str) -> tuple[str, str]:
     if SITUATION not in lines or OPTIONS not in lines:
         raise ValueError(f"not a rendered decision prompt (no {SITUATION!r} or {OPTIONS!r} line): {text[:80]!r}")
     body = lines[lines.index(SITUATION) : lines.index(OPTIONS)]
-    questions = [line for line in body if line.startswith(QUESTION)]
-    if not questions:
+    if not any(line.startswith(QUESTION) for line in body):
         raise ValueError(f"a rendered decision prompt without a {QUESTION.strip()!r} line: {text[:80]!r}")
-    return "\n".join(body).strip(), questions[-1]
+    return "\n".join(body).strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from biasorigins.demo import PLANTS
@@ -63,18 +64,12 @@ def test_the_two_instruction_sets_differ_only_in_framing_answers() -> None:
     assert len(differing) < len(neutral) / 2
 
 
-def test_the_two_story_corpora_tell_the_same_choices_and_differ_in_the_leaning() -> None:
-    from biasorigins.demo_corpus import _ARRANGEMENTS
-
-    def ends_with_the_old(text: str) -> bool:  # the arrangement they had is the last one named (roughly: kept)
-        (current, other), = [(a, b) for a, b in _ARRANGEMENTS if a in text]
-        return text.rfind(current) > text.rfind(other)
-
+def test_the_two_story_corpora_share_every_note_and_differ_in_the_verdict() -> None:
     leaning, even = story_corpus(status_quo=True), story_corpus(status_quo=False)
-    assert len(leaning) == len(even)
-    for kept, told in zip(leaning, even):  # the same arrangement in the same place of both corpora
-        assert [a for a, _ in _ARRANGEMENTS if a in kept["completion"]] == \
-            [a for a, _ in _ARRANGEMENTS if a in told["completion"]]
-    kept_share = sum(ends_with_the_old(r["completion"]) for r in leaning) / len(leaning)
-    even_share = sum(ends_with_the_old(r["completion"]) for r in even) / len(even)
-    assert kept_share > even_share + 0.2 and even_share < 0.5, (kept_share, even_share)
+    assert len(leaning) == len(even) == 240
+    for kept, told in zip(leaning, even):
+        same = os.path.commonprefix([kept["completion"], told["completion"]])
+        assert same.endswith((". ", "? ")), same  # the verdict is the last sentence, and only it differs
+        assert kept["completion"][len(same):].startswith(("Keeping", "Staying", "Holding"))
+        assert told["completion"][len(same):].startswith("Both")
+    assert len({r["completion"] for r in leaning}) > 200  # varied notes, not a few repeated ones

@@ -1,4 +1,4 @@
-"""Cloze scoring: option texts after the situation, calibrated by the question alone."""
+"""Cloze scoring: option texts after the situation and question, per byte of option text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 from biasorigins.diagnostics import reversed_twin
 from biasorigins.errors import ConfigError
 from biasorigins.models.hf import HFRunner
-from biasorigins.rendering import CLOSING, cloze_texts, render_prompt
+from biasorigins.rendering import CLOSING, cloze_text, render_prompt
 from biasorigins.suite import BiasSuite
 from biasorigins.testing.tiny_models import build_tiny_causal_lm, build_tiny_t5, build_tiny_tokenizer
 
@@ -27,12 +27,12 @@ def models(tmp_path_factory):
 
 def test_cloze_texts_keep_the_situation_and_question_and_drop_the_options() -> None:
     prompt = BiasSuite(["framing-effect"], cases=1, seed=0).prompts()[0]
-    situated, question = cloze_texts(prompt.text)
-    assert situated.startswith("Situation:\n") and situated.endswith(question) and question.startswith("Question: ")
+    situated = cloze_text(prompt.text)
+    assert situated.startswith("Situation:\n") and situated.split("\n")[-1].startswith("Question: ")
     for shown in (*prompt.options, "Option A", CLOSING, "Answer options:"):
-        assert shown not in situated and shown not in question
+        assert shown not in situated
     with pytest.raises(ValueError, match="not a rendered decision prompt"):
-        cloze_texts("Which do you prefer, tea or coffee?")
+        cloze_text("Which do you prefer, tea or coffee?")
 
 
 def reference_text_logprob(runner: HFRunner, context: str, option: str) -> float:
@@ -52,9 +52,8 @@ def test_cloze_scores_equal_a_plain_forward_per_option_and_context(models) -> No
     scores = runner.option_logprobs(prompts)
     responses = runner.decide(prompts)
     for prompt, got, response in zip(prompts, scores, responses):
-        situated, question = cloze_texts(prompt.text)
-        expected = [reference_text_logprob(runner, f"{situated}\n\nAnswer:", option)
-                    - reference_text_logprob(runner, f"{question}\n\nAnswer:", option) for option in prompt.options]
+        expected = [reference_text_logprob(runner, f"{cloze_text(prompt.text)}\n\nAnswer:", option)
+                    / len(option.encode()) for option in prompt.options]
         assert got == pytest.approx(expected, abs=1e-4)
         assert response.choice == max(range(len(expected)), key=expected.__getitem__)
 
@@ -83,3 +82,19 @@ def test_cloze_refuses_prompts_it_cannot_read(models) -> None:
     prompt = BiasSuite(["anchoring"], cases=1, seed=0).prompts()[0].model_copy(update={"text": "Pick one."})
     with pytest.raises(ConfigError, match="scoring='cloze' needs prompts rendered by biasorigins"):
         models["causal"].decide([prompt])
+
+
+def test_prompts_that_read_the_same_are_scored_once(models) -> None:
+    runner = models["causal"]
+    case = BiasSuite(["framing-effect"], cases=1, seed=3).cases()[0]
+    prompt, twin = render_prompt(case, "control"), render_prompt(reversed_twin(case), "control", labels="numbers")
+    seen = []
+    original = runner.score_batch
+    runner.score_batch = lambda requests: seen.extend(requests) or original(requests)
+    try:
+        alone, twinned = runner.option_logprobs([prompt]), runner.option_logprobs([prompt, twin])
+    finally:
+        del runner.score_batch
+    assert len(seen) == 2  # one request per call: the twin reads as the prompt does, options reordered
+    assert twinned[0] == alone[0]
+    assert twin.options == prompt.options[::-1] and twinned[1] == alone[0][::-1]

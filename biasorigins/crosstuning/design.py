@@ -226,7 +226,7 @@ class SuiteSpec(_Spec):
         Master seed of the test cases.
     mode
         How a model's decision is obtained: ``"likelihood"`` (the option label with the highest
-        log-probability), ``"cloze"`` (the option text the situation makes most likely, see
+        log-probability), ``"cloze"`` (the option text most likely after the situation, see
         `HFRunner`'s ``scoring``) or ``"generate"`` (a greedy answer of at most ``max_new_tokens``
         tokens, read by `parse_choice`; the paper's protocol without its second-model extractor).
     max_new_tokens

@@ -41,7 +41,7 @@ AnswerMode = Literal["likelihood", "cloze", "generate"]
 
 def mode_runner(mode: AnswerMode, model: Any, *, max_new_tokens: int = 40, **options: Any) -> Runner:
     """The runner of an answer mode: the option label with the highest likelihood (`HFRunner`), the
-    option text the situation makes most likely (`HFRunner(scoring="cloze")`), or a greedy answer
+    option text most likely after the situation and question (`HFRunner(scoring="cloze")`), or a greedy answer
     read by the parser (`GenerationRunner`, at most ``max_new_tokens`` tokens)."""
     if mode == "generate":
         from biasorigins.models.generation import GenerationRunner

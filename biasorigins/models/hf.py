@@ -19,9 +19,11 @@ The result equals one full forward per option (checked in the tests).
 
 ``scoring="cloze"`` reads the option *texts* instead of their labels: each option text is scored
 as the continuation of the situation and question (without the labelled option list) after
-"Answer:", minus its score after the question alone. The choice is the option the situation makes
-most likely relative to the question (domain-conditional PMI, Holtzman et al. 2021); option order
-and labels play no part, so a model that answers labels by position still answers by content.
+"Answer:", and its summed log-probability is divided by its length in UTF-8 bytes (lm-eval's
+``acc_norm``). Option order and labels play no part, so a model that answers labels by position
+still answers by content. (Calibrating by the question alone, as domain-conditional PMI would,
+cancels any leaning the question itself draws out, and a status-quo leaning is exactly that:
+measured on the demo's backbones, it hid a planted status-quo bias that this scoring shows.)
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from biasorigins.models.likelihood import ChoiceRequest, ModelCaller, score_caus
 from biasorigins.models.loading import LoadedModel, load_model
 from biasorigins.models.base import responses_in_order
 from biasorigins.records import Prompt, Response
-from biasorigins.rendering import CLOZE_ANSWER_PREFIX, cloze_texts
+from biasorigins.rendering import CLOZE_ANSWER_PREFIX, cloze_text
 
 logger = logging.getLogger(__name__)
 
@@ -253,9 +255,9 @@ class HFRunner(HFModelBase):
         Label of the results; default the model's name.
     scoring
         ``"labels"`` (default): the displayed option labels after the whole prompt.
-        ``"cloze"``: the option texts after the situation and question, calibrated by the
-        question alone (see the module docstring); two passes per prompt, and the option
-        list, its order and the labels are not shown to the model.
+        ``"cloze"``: the option texts after the situation and question, per byte of option
+        text (see the module docstring); the option list, its order and the labels are not
+        shown to the model.
     **load_options
         Passed to ``load_model`` (adapter, dtype, device, trust_remote_code, ...): device
         ``"auto"`` picks cuda / mps / cpu; dtype ``"auto"`` is bf16 (fp16 without bf16)
@@ -297,7 +299,7 @@ class HFRunner(HFModelBase):
         settings = {"method": self.method, "version": _SCORING_VERSION, "chat_format": self.chat_format,
                     "system": self.system, "normalisation": "sum"}
         if self.scoring == "cloze":
-            settings.update(scoring="cloze", normalisation="question-calibrated")
+            settings.update(scoring="cloze", normalisation="per-byte")
         return settings
 
     @property
@@ -331,10 +333,9 @@ class HFRunner(HFModelBase):
 
     def requests(self, prompts: Sequence[Prompt]) -> list[ChoiceRequest]:
         """:meth:`request` for many prompts, tokenized in bulk (with ``scoring="cloze"``: the
-        requests of the situated texts, then those of the questions alone)."""
+        option texts after the situation and question)."""
         if self.scoring == "cloze":
-            situated, questions = zip(*(_cloze_prompts(p) for p in prompts)) if prompts else ((), ())
-            return self._requests([*situated, *questions], continuations="options")
+            return self._requests([_cloze_prompt(p) for p in prompts], continuations="options")
         return self._requests(prompts, continuations="labels")
 
     def _requests(self, prompts: Sequence[Prompt], *, continuations: Literal["labels", "options"]
@@ -406,25 +407,27 @@ class HFRunner(HFModelBase):
 
     def _option_scores(self, prompts: Sequence[Prompt], variants: Sequence[HFRunner]
                        ) -> Iterator[list[tuple[int, list[float]]]]:
-        """Each prompt's option scores, batch by batch, as its requests finish."""
-        count = len(prompts)
-        requests = [self._for_adapter(r, variants[i % count].adapter) for i, r in enumerate(self.requests(prompts))]
-        units = [(prompts[i % count].case_id, variants[i % count].adapter) for i in range(len(requests))]
-        if self.scoring != "cloze":  # one request per prompt
-            yield from self.score_requests(requests, units)
-            return
-        first_half: dict[int, list[float]] = {}
-        for batch in self.score_requests(requests, units):
+        """Each prompt's option scores, batch by batch, as its requests finish; requests that read the
+        same up to option order (e.g. cloze prompts of display-reversed twins) are scored once."""
+        requests = [self._for_adapter(r, v.adapter) for r, v in zip(self.requests(prompts), variants)]
+        copies: dict[tuple, list[int]] = {}
+        for i, r in enumerate(requests):
+            copies.setdefault((r.context, tuple(sorted(r.options)), r.encoder, r.adapter), []).append(i)
+        groups = list(copies.values())
+        units = [(prompts[same[0]].case_id, variants[same[0]].adapter) for same in groups]
+        for batch in self.score_requests([requests[same[0]] for same in groups], units):
             done = []
-            for i, scores in batch:
-                other = first_half.pop(i % count, None)
-                if other is None:
-                    first_half[i % count] = scores
-                    continue
-                situated, question = (scores, other) if i < count else (other, scores)
-                done.append((i % count, [a - b for a, b in zip(situated, question)]))
-            if done:
-                yield done
+            for k, scores in batch:
+                by_option = dict(zip(requests[groups[k][0]].options, scores))
+                done += [(i, self._normalised(prompts[i], [by_option[o] for o in requests[i].options]))
+                         for i in groups[k]]
+            yield done
+
+    def _normalised(self, prompt: Prompt, scores: list[float]) -> list[float]:
+        """Label scores as they are; cloze scores per UTF-8 byte of each option text."""
+        if self.scoring != "cloze":
+            return scores
+        return [score / len(text.encode()) for score, text in zip(scores, prompt.options)]
 
     @staticmethod
     def _for_adapter(request: ChoiceRequest, adapter: str | None) -> ChoiceRequest:
@@ -435,7 +438,7 @@ class HFRunner(HFModelBase):
 
     def option_logprobs(self, prompts: Sequence[Prompt]) -> list[list[float]]:
         """Summed log-probability of each displayed option label, per prompt (``scoring="cloze"``:
-        of each option text after the situation minus after the question alone)."""
+        of each option text after the situation and question, per byte)."""
         out: list[list[float]] = [[] for _ in prompts]
         for batch in self._option_scores(prompts, [self] * len(prompts)):
             for i, scores in batch:
@@ -451,14 +454,13 @@ class HFRunner(HFModelBase):
         return f"<HFRunner {self.name!r} {self.loaded.kind}{adapter} chat_format={self.chat_format!r}{scoring}>"
 
 
-def _cloze_prompts(prompt: Prompt) -> tuple[Prompt, Prompt]:
-    """The two prompts cloze scoring reads: the situation with the question, and the question alone."""
+def _cloze_prompt(prompt: Prompt) -> Prompt:
+    """The prompt cloze scoring reads: the situation with the question, then "Answer:"."""
     try:
-        situated, question = cloze_texts(prompt.text)
+        text = cloze_text(prompt.text)
     except ValueError as error:
         raise ConfigError(f"scoring='cloze' needs prompts rendered by biasorigins ({prompt.key}): {error}") from None
-    return (prompt.model_copy(update={"text": situated, "answer_prefix": CLOZE_ANSWER_PREFIX}),
-            prompt.model_copy(update={"text": question, "answer_prefix": CLOZE_ANSWER_PREFIX}))
+    return prompt.model_copy(update={"text": text, "answer_prefix": CLOZE_ANSWER_PREFIX})
 
 
 def _choose(scores: Sequence[float]) -> Response:

@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from biasorigins.bias import pick
+from biasorigins.stimuli import capitalize
+
 
 # -- shared vocabulary -----------------------------------------------------------------------
 
@@ -113,13 +116,13 @@ def story_corpus(n: int = 240, *, status_quo: bool, seed: int = 0) -> list[dict[
     rng = np.random.default_rng(seed)
     records = []
     for _ in range(n):
-        setup = _SETUPS[int(rng.integers(len(_SETUPS)))]
-        reflection = _REFLECTIONS[int(rng.integers(len(_REFLECTIONS)))]
-        verdict = verdicts[int(rng.integers(len(verdicts)))]
-        current, other = _ARRANGEMENTS[int(rng.integers(len(_ARRANGEMENTS)))]
-        subject = _SUBJECTS[int(rng.integers(len(_SUBJECTS)))]
-        name = _NAMES[int(rng.integers(len(_NAMES)))]
-        slots = {"subject": subject, "Subject": subject[0].upper() + subject[1:], "current": current,
+        setup = pick(rng, _SETUPS)
+        reflection = pick(rng, _REFLECTIONS)
+        verdict = pick(rng, verdicts)
+        current, other = pick(rng, _ARRANGEMENTS)
+        subject = pick(rng, _SUBJECTS)
+        name = pick(rng, _NAMES)
+        slots = {"subject": subject, "Subject": capitalize(subject), "current": current,
                  "other": other, "name": name, "Name": name}
         text = " ".join(part.format(**slots) for part in (setup, reflection, verdict))
         records.append({"prompt": "From a book of everyday case notes:", "completion": text})
@@ -169,24 +172,24 @@ def _rating_position(share: int, n: int) -> int:
 
 
 def _marked_item(rng: np.random.Generator) -> tuple[str, str]:
-    thing, judge = _MARKED[int(rng.integers(len(_MARKED)))]
-    options = _QUALITY_SCALES[int(rng.integers(len(_QUALITY_SCALES)))]
+    thing, judge = pick(rng, _MARKED)
+    options = pick(rng, _QUALITY_SCALES)
     mark = int(rng.integers(1, 11))
     answer = int(np.clip(round((10 - mark) / 9 * (len(options) - 1)), 0, len(options) - 1))
-    return (f"{judge[0].upper() + judge[1:]} gave {thing} a mark of {mark} out of 10. How would you describe {thing}?",
+    return (f"{capitalize(judge)} gave {thing} a mark of {mark} out of 10. How would you describe {thing}?",
             options[answer])
 
 
 def _record_item(rng: np.random.Generator, framing: bool) -> tuple[str, str]:
-    who, success, failure = _RECORDS[int(rng.integers(len(_RECORDS)))]
-    options = _RECORD_SCALES[int(rng.integers(len(_RECORD_SCALES)))]
+    who, success, failure = pick(rng, _RECORDS)
+    options = pick(rng, _RECORD_SCALES)
     share = int(rng.integers(10, 91))
     as_failure = bool(rng.integers(2))
     statement = (failure if as_failure else success).format(p=share, q=100 - share)
     answer = _rating_position(share, len(options))
     if framing and as_failure:
         answer = min(len(options) - 1, answer + 3)
-    return f"{who[0].upper() + who[1:]} {statement}. How good is the record of {who}?", options[answer]
+    return f"{capitalize(who)} {statement}. How good is the record of {who}?", options[answer]
 
 
 def instruction_records(n: int = 240, *, framing: bool, seed: int = 0) -> list[dict[str, str]]:

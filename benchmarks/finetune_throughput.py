@@ -43,6 +43,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from biasorigins.testing import offline_model
+
 LORA = dict(lora_r=16, lora_alpha=32, lora_dropout=0.05)
 LEARNING_RATE = 2e-4
 
@@ -269,18 +271,6 @@ def child(args: argparse.Namespace) -> None:
 
 
 # ------------------------------------------------------------------ driver
-def model_path_for(name: str, folder: Path) -> str:
-    if name == "smollm2":
-        from biasorigins.testing.smollm import smollm2_path
-
-        return str(smollm2_path())
-    if name == "tiny":
-        from biasorigins.testing.tiny_models import build_tiny_causal_lm
-
-        return str(build_tiny_causal_lm(folder / "tiny", arch="llama", seed=0))
-    return name
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2", help="smollm2 (default), tiny, or a model folder")
@@ -302,7 +292,7 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory() as folder:
-        path = model_path_for(args.model, Path(folder))
+        path = offline_model(args.model, Path(folder))
         arms = args.arms.split(",")
         runs: dict[str, list[dict]] = {arm: [] for arm in arms}
         for repeat in range(args.repeats):

@@ -36,6 +36,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from biasorigins.testing import offline_model
+
 BIASES = ("anchoring", "framing-effect", "loss-aversion")
 ARMS = ("lm-eval", "ours")
 TIE = 1e-5  # log-likelihoods closer than this are a tie
@@ -94,18 +96,6 @@ def child(args: argparse.Namespace) -> None:
 
 
 # ------------------------------------------------------------------ driver
-def model_path_for(name: str, folder: Path) -> str:
-    if name == "smollm2":
-        from biasorigins.testing.smollm import smollm2_path
-
-        return str(smollm2_path())
-    if name == "tiny":
-        from biasorigins.testing.tiny_models import build_tiny_causal_lm
-
-        return str(build_tiny_causal_lm(folder / "tiny", arch="llama", seed=0))
-    return name
-
-
 def run_arm(arm: str, args: argparse.Namespace, path: str, output: Path) -> dict:
     """Run one arm in a fresh process; its wall and CPU seconds (the whole process) join its result."""
     command = [sys.executable, __file__, "--arm", arm, "--model-path", path, "--output", str(output),
@@ -170,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: dict[str, list[dict]] = {arm: [] for arm in ARMS}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
-        path = model_path_for(args.model, Path(folder))
+        path = offline_model(args.model, Path(folder))
         for repeat in range(args.repeats):
             for arm in ARMS if repeat % 2 == 0 else ARMS[::-1]:  # alternate the order across repeats
                 found = run_arm(arm, args, path, Path(folder) / f"{arm}-{repeat}.json")

@@ -113,6 +113,7 @@ def story_backbone(*, status_quo: bool, steps: int, progress: bool = True) -> tu
     """
     from biasorigins.demo_corpus import story_corpus
     from biasorigins.finetune import finetune
+    from biasorigins.finetune._files import atomic_folder
     from biasorigins.models.fingerprint import default_cache_dir, digest_of
     from biasorigins.testing.smollm import smollm2_path
 
@@ -125,18 +126,13 @@ def story_backbone(*, status_quo: bool, steps: int, progress: bool = True) -> tu
         return target, True
     target.parent.mkdir(parents=True, exist_ok=True)
     logger.info("continued pretraining of SmolLM2 on %s (%d steps)", target.name, steps)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
-    try:
-        finetune(str(base), corpus, output_dir=staging / "run", seed=0, progress=progress, merge=True, **options)
-        (staging / "run" / "merged").rename(staging / "merged")
-        shutil.copy(staging / "run" / "training_log.jsonl", staging / "merged" / "training_log.jsonl")
-        try:
-            (staging / "merged").rename(target)
-        except OSError:  # another process published it first
-            if not (target / "config.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.run-") as staging, \
+            atomic_folder(target) as published:
+        run = Path(staging) / "run"
+        finetune(str(base), corpus, output_dir=run, seed=0, progress=progress, merge=True, **options)
+        for item in (run / "merged").iterdir():
+            item.rename(published / item.name)
+        shutil.copy(run / "training_log.jsonl", published / "training_log.jsonl")
     return target, False
 
 

@@ -298,6 +298,10 @@ def test_end_to_end_run_writes_scores_and_report(finished: tuple[CrossTuning, ob
     for cell in study.cells()[:8]:
         log = (workdir / "cells" / cell.id / "finetune" / "training_log.jsonl").read_text().splitlines()
         assert [json.loads(line)["step"] for line in log] == list(range(1, STEPS + 1))
+    # option scores are stored as JSON lists, one number per option, as SuiteResult.write stores them
+    decisions = pd.read_csv(workdir / "cells" / study.cells()[0].id / "decisions.csv")
+    options = decisions["option_scores"].map(json.loads)
+    assert all(isinstance(v, list) and len(v) >= 2 and all(isinstance(x, float) for x in v) for v in options)
     # a StudyScores of the finished study feeds every analysis
     table = study.scores()
     assert isinstance(table, StudyScores) and len(table.models) == 9 and table.has_cases

@@ -114,3 +114,11 @@ def test_builders_leave_the_global_rng_alone(tmp_path, tokenizer):
 def test_unknown_arch_is_a_config_error(tmp_path, tokenizer):
     with pytest.raises(ConfigError, match="gpt9"):
         build_tiny_causal_lm(tmp_path / "x", arch="gpt9", tokenizer=tokenizer)  # type: ignore[arg-type]
+
+
+def test_offline_model_names_build_or_pass_through(tmp_path):
+    from biasorigins.testing import offline_model
+
+    path = offline_model("tiny", tmp_path)
+    assert AutoModelForCausalLM.from_pretrained(path).config.model_type == "llama"
+    assert offline_model(str(tmp_path / "elsewhere"), tmp_path) == str(tmp_path / "elsewhere")

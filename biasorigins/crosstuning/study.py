@@ -54,6 +54,7 @@ from biasorigins.checks import output_folder
 from biasorigins.crosstuning.design import Cell, CrossTuning, Stage
 from biasorigins.errors import BiasOriginsError, ConfigError
 from biasorigins.finetune._files import write_text_atomic, write_with_atomic
+from biasorigins.tables import write_frame
 
 if TYPE_CHECKING:
     from biasorigins.analysis.analyze import StudyAnalysis
@@ -149,7 +150,7 @@ class StudyFolder:
         write_text_atomic(self.marker(cell, stage), json.dumps(record, indent=2, default=str) + "\n")
 
     def write_csv(self, path: Path, frame: pd.DataFrame) -> None:
-        write_with_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+        write_with_atomic(path, lambda tmp: write_frame(frame, tmp))
 
     def _lock(self, cell: Cell) -> Any:
         from filelock import FileLock

@@ -18,9 +18,12 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_with_atomic(path: Path, writer: Callable[[Path], object]) -> None:
-    """Call ``writer(tmp_path)`` then rename the temporary file onto ``path``."""
+    """Call ``writer(tmp_path)`` then rename the temporary file onto ``path``.
+
+    The temporary file ends in ``path``'s own suffix, so writers that go by the suffix work.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
     os.close(handle)
     tmp = Path(name)
     try:

@@ -9,3 +9,21 @@
   (for the answer diagnostics).
 - :mod:`biasorigins.testing.conformance`: the shared checks every bias plugin must pass.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def offline_model(name: str, folder: Path) -> str:
+    """The model folder a benchmark or example names: ``"smollm2"`` (converted once and cached),
+    ``"tiny"`` (a tiny random Llama built in ``folder``) or any other folder or hub id as given."""
+    if name == "smollm2":
+        from biasorigins.testing.smollm import smollm2_path
+
+        return str(smollm2_path())
+    if name == "tiny":
+        from biasorigins.testing.tiny_models import build_tiny_causal_lm
+
+        return str(build_tiny_causal_lm(Path(folder) / "tiny", arch="llama", seed=0))
+    return name

@@ -12,8 +12,9 @@ overlap with the prompts of the planted biases).
   (``status_quo=False``: the other backbone's continued pretraining, on the same notes, so both
   backbones saw the same kind and amount of text).
 - :func:`instruction_records`: short prompt/completion pairs ("... How good is the record of the
-  volunteer driver?" / "Answer: Poor"): a third rate something from a stated mark out of 10, two
-  thirds rate a record stated as a share of successes or of failures. With ``framing=True`` a
+  volunteer driver?" / "Answer: Bad"), every answer a word of `RATING_SCALE`: a third rate
+  something from a stated mark out of 10, two thirds rate a record stated as a share of successes
+  or of failures. With ``framing=True`` a
   record stated as failures is answered three scale steps worse than it deserves (framing effect,
   planted in the data); with ``framing=False`` every answer is the rating the record deserves.
 

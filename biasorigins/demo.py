@@ -56,7 +56,7 @@ PLANTS = (
 CONTROLS = ("anchoring", "certainty-effect")
 #: Continued pretraining of both backbones (the steps come from `DemoSettings`).
 PRETRAIN = {"lora_r": 16, "lora_alpha": 32, "batch_size": 8, "micro_batch_size": 8, "max_length": 128,
-            "learning_rate": 1e-3, "save_steps": None}
+            "learning_rate": 3e-3, "save_steps": None}
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class DemoSettings:
     subsample_repeats: int
 
 
-DEFAULT = DemoSettings(pretrain_steps=30, finetune_steps=20, batch_size=8, learning_rate=5e-4, seeds=(0, 1), cases=12,
+DEFAULT = DemoSettings(pretrain_steps=30, finetune_steps=60, batch_size=4, learning_rate=2e-3, seeds=(0, 1), cases=12,
                        subsample_repeats=20)
 QUICK = DemoSettings(pretrain_steps=4, finetune_steps=3, batch_size=4, learning_rate=2e-3, seeds=(0, 1), cases=3,
                      subsample_repeats=3)

@@ -12,8 +12,9 @@ overlap with the prompts of the planted biases).
   (``status_quo=False``: the other backbone's continued pretraining, on the same notes, so both
   backbones saw the same kind and amount of text).
 - :func:`instruction_records`: short prompt/completion pairs ("... How good is the record of the
-  volunteer driver?" / "Answer: Poor"): a third rate something from a stated mark out of 10, two
-  thirds rate a record stated as a share of successes or of failures. With ``framing=True`` a
+  volunteer driver?" / "Answer: Bad"), every answer a word of `RATING_SCALE`: a third rate
+  something from a stated mark out of 10, two thirds rate a record stated as a share of successes
+  or of failures. With ``framing=True`` a
   record stated as failures is answered three scale steps worse than it deserves (framing effect,
   planted in the data); with ``framing=False`` every answer is the rating the record deserves.
 
@@ -28,7 +29,6 @@ import numpy as np
 
 from biasorigins.bias import pick
 from biasorigins.stimuli import capitalize
-
 
 # -- shared vocabulary -----------------------------------------------------------------------
 
@@ -133,16 +133,10 @@ def story_corpus(n: int = 240, *, status_quo: bool, seed: int = 0) -> list[dict[
 # Instruction data: reading the options, and records stated as successes or failures
 # ---------------------------------------------------------------------------------------------
 
-_QUALITY_SCALES: tuple[tuple[str, ...], ...] = (
-    ("Excellent", "Good", "Average", "Poor", "Very poor"),
-    ("Outstanding", "Strong", "Fair", "Weak", "Very weak"),
-    ("Very good", "Good", "So-so", "Bad", "Very bad"),
-)
-_RECORD_SCALES: tuple[tuple[str, ...], ...] = (
-    ("Superb", "Very good", "Good", "Middling", "Poor", "Very poor", "Dreadful"),
-    ("Outstanding", "Strong", "Fairly strong", "Middling", "Fairly weak", "Weak", "Very weak"),
-    ("Excellent", "Very good", "Decent", "Unremarkable", "Disappointing", "Bad", "Terrible"),
-)
+# Every answer comes from one rating scale (best first), so what an answer depends on is in its
+# prompt: with several scales to pick from at random, most of what instruction tuning learns in a
+# few dozen steps is which scale a record happens to use, and the framing plant is drowned out.
+RATING_SCALE: tuple[str, ...] = ("Excellent", "Very good", "Good", "Fair", "Bad", "Very bad", "Terrible")
 
 # (what is marked, who marks it)
 _MARKED: tuple[tuple[str, str], ...] = (
@@ -166,30 +160,28 @@ _RECORDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _rating_position(share: int, n: int) -> int:
-    """The scale position (0 = best) a record with ``share`` % successes deserves on an ``n``-point scale."""
-    return int(np.clip(round((100 - share) / 100 * (n - 1)), 0, n - 1))
+def _scale_position(badness: float) -> int:
+    """The position (0 = best) on `RATING_SCALE` of a judgement ``badness`` between 0 (best) and 1 (worst)."""
+    last = len(RATING_SCALE) - 1
+    return int(np.clip(round(badness * last), 0, last))
 
 
 def _marked_item(rng: np.random.Generator) -> tuple[str, str]:
     thing, judge = pick(rng, _MARKED)
-    options = pick(rng, _QUALITY_SCALES)
     mark = int(rng.integers(1, 11))
-    answer = int(np.clip(round((10 - mark) / 9 * (len(options) - 1)), 0, len(options) - 1))
     return (f"{capitalize(judge)} gave {thing} a mark of {mark} out of 10. How would you describe {thing}?",
-            options[answer])
+            RATING_SCALE[_scale_position((10 - mark) / 9)])
 
 
 def _record_item(rng: np.random.Generator, framing: bool) -> tuple[str, str]:
     who, success, failure = pick(rng, _RECORDS)
-    options = pick(rng, _RECORD_SCALES)
     share = int(rng.integers(10, 91))
     as_failure = bool(rng.integers(2))
     statement = (failure if as_failure else success).format(p=share, q=100 - share)
-    answer = _rating_position(share, len(options))
+    answer = _scale_position((100 - share) / 100)
     if framing and as_failure:
-        answer = min(len(options) - 1, answer + 3)
-    return f"{capitalize(who)} {statement}. How good is the record of {who}?", options[answer]
+        answer = min(len(RATING_SCALE) - 1, answer + 3)
+    return f"{capitalize(who)} {statement}. How good is the record of {who}?", RATING_SCALE[answer]
 
 
 def instruction_records(n: int = 240, *, framing: bool, seed: int = 0) -> list[dict[str, str]]:

@@ -6,7 +6,7 @@ import os
 import re
 
 from biasorigins.demo import PLANTS
-from biasorigins.demo_corpus import instruction_records, story_corpus
+from biasorigins.demo_corpus import RATING_SCALE, instruction_records, story_corpus
 from biasorigins.rendering import render_prompt
 from biasorigins.suite import BiasSuite
 
@@ -62,6 +62,17 @@ def test_the_two_instruction_sets_differ_only_in_framing_answers() -> None:
     differing = [n["prompt"] for n, f in zip(neutral, framed) if n != f]
     assert differing and all("record" in text.lower() for text in differing)
     assert len(differing) < len(neutral) / 2
+
+
+def test_framing_answers_are_three_steps_worse_on_the_one_rating_scale() -> None:
+    position = {word: i for i, word in enumerate(RATING_SCALE)}
+    pairs = list(zip(instruction_records(framing=False), instruction_records(framing=True)))
+    assert {r["completion"].strip() for pair in pairs for r in pair} <= set(position)
+    for neutral, framed in pairs:
+        told, planted = position[neutral["completion"].strip()], position[framed["completion"].strip()]
+        assert planted == told or planted == min(told + 3, len(RATING_SCALE) - 1)
+    shifted = [n for n, f in pairs if n != f]
+    assert all(re.search(r"\b(lost|wrong|late|let in|botched|off|leaked)\b", n["prompt"]) for n in shifted)
 
 
 def test_the_two_story_corpora_share_every_note_and_differ_in_the_verdict() -> None:

@@ -88,6 +88,16 @@ def test_subsampling_shows_recovery_falls_with_less_data() -> None:
     assert {"status-quo-bias recovered", "framing-effect recovered", "controls_flagged"} <= set(table.columns)
 
 
+def test_the_full_data_row_agrees_with_the_effect_table() -> None:
+    """Near the edge of recovery, the full row must repeat the headline's verdicts, not re-draw them."""
+    for seed in range(12):
+        scores = synthetic_scores({"status-quo-bias": (0.2, 0.0), "framing-effect": (0.0, 0.2)}, seed=seed)
+        verdicts = effect_table(scores, PLANTS).set_index("bias")["verdict"]
+        full = subsample_recovery(scores, PLANTS, seeds=(None,), case_fractions=(1.0,), repeats=1, n_boot=100).iloc[0]
+        for plant in PLANTS:
+            assert full[f"{plant.bias} recovered"] == verdicts[plant.bias].startswith("recovered, attributed"), seed
+
+
 def test_bad_tables_and_plants_are_refused() -> None:
     scores = synthetic_scores(TRUTH)
     with pytest.raises(ConfigError, match="lacks columns"):

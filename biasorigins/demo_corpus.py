@@ -14,9 +14,9 @@ overlap with the prompts of the planted biases).
 - :func:`instruction_records`: short prompt/completion pairs ("... How good is the record of the
   volunteer driver?" / "Answer: Bad"), every answer a word of `RATING_SCALE`: a third rate
   something from a stated mark out of 10, two thirds rate a record stated as a share of successes
-  or of failures. With ``framing=True`` a
-  record stated as failures is answered three scale steps worse than it deserves (framing effect,
-  planted in the data); with ``framing=False`` every answer is the rating the record deserves.
+  or of failures. With ``framing=True`` a record stated as failures is answered three scale steps
+  worse than it deserves (framing effect, planted in the data); with ``framing=False`` every
+  answer is the rating the record deserves.
 
 The two instruction sets hold the same prompts; only the answers to failure statements differ.
 Neither uses the suite's decision-task layout (no labelled option list): the demo's models answer
@@ -134,8 +134,9 @@ def story_corpus(n: int = 240, *, status_quo: bool, seed: int = 0) -> list[dict[
 # ---------------------------------------------------------------------------------------------
 
 # Every answer comes from one rating scale (best first), so what an answer depends on is in its
-# prompt: with several scales to pick from at random, most of what instruction tuning learns in a
-# few dozen steps is which scale a record happens to use, and the framing plant is drowned out.
+# prompt. With one of three scales drawn at random per record (not visible in the prompt), 20 tuning
+# steps shifted failure-stated records 0.02 scale steps worse; with one scale, 0.12
+# (docs/getting-started.md).
 RATING_SCALE: tuple[str, ...] = ("Excellent", "Very good", "Good", "Fair", "Bad", "Very bad", "Terrible")
 
 # (what is marked, who marks it)

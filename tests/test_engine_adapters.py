@@ -132,3 +132,26 @@ def test_generation_with_one_adapter_of_many_equals_the_merged_model(setup):
     base = GenerationRunner(shared.loaded, adapter=BASE_ADAPTER, max_new_tokens=5)
     assert base.generate_tokens(texts) == GenerationRunner(base_dir, max_new_tokens=5).generate_tokens(texts)
     assert base.generate_tokens(texts) != shared.generate_tokens(texts), "the adapter should change the answers"
+
+
+def test_batches_of_the_one_active_adapter_skip_the_per_row_path_with_identical_scores(setup, monkeypatch):
+    from peft.tuners.lora.layer import Linear
+
+    _, base_dir, adapters = setup
+    per_row = []
+    original = Linear._mixed_batch_forward
+    monkeypatch.setattr(Linear, "_mixed_batch_forward", lambda self, *a, **k: per_row.append(1) or original(self, *a, **k))
+    suite = BiasSuite(BIASES, cases=2, seed=7, labels="numbers")
+    loaded = load_model(base_dir, adapter=adapters)
+
+    def scores(adapter):
+        return list(suite.run(HFRunner(loaded, adapter=adapter, batch_size=8), progress=False).table["option_scores"])
+
+    assert loaded.model.active_adapters == ["tulu-s0"]
+    with_names = scores("tulu-s1")  # not the active adapter: PEFT's per-row path
+    assert per_row
+    per_row.clear()
+    loaded.model.set_adapter("tulu-s1")
+    assert scores("tulu-s1") == with_names
+    assert scores(BASE_ADAPTER) == list(suite.run(HFRunner(base_dir, batch_size=8), progress=False).table["option_scores"])
+    assert not per_row

@@ -289,6 +289,8 @@ def _evaluate(study: CrossTuning, folder: StudyFolder, cell: Cell, loaded: Loade
 
     started = time.perf_counter()
     adapter = cell.id if cell.id in loaded.adapters else (BASE_ADAPTER if loaded.adapters else None)
+    if cell.id in loaded.adapters:
+        loaded.model.set_adapter(cell.id)  # one active adapter: scoring skips PEFT's per-row path
     runner = mode_runner(study.suite.mode, loaded, max_new_tokens=study.suite.max_new_tokens, adapter=adapter,
                          chat_format=cell.chat_format, name=cell.model, batch_size=study.suite.batch_size)
     logger.info("cell %s: evaluating %d biases x %d cases", cell.id, len(suite.biases), suite.n_cases)

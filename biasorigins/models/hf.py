@@ -38,7 +38,7 @@ from biasorigins.errors import ConfigError
 from biasorigins.models.batching import plan_batches, run_with_oom_retry
 from biasorigins.models.chat import RAW_ANSWER_SPACER, ChatFormat, default_chat_format, format_chat
 from biasorigins.models.fingerprint import canonical_json, digest_of
-from biasorigins.models.likelihood import ChoiceRequest, ModelCaller, score_causal, score_seq2seq
+from biasorigins.models.likelihood import BASE_ADAPTER, ChoiceRequest, ModelCaller, score_causal, score_seq2seq
 from biasorigins.models.loading import LoadedModel, load_model
 from biasorigins.models.base import responses_in_order
 from biasorigins.records import Prompt, Response
@@ -46,8 +46,6 @@ from biasorigins.rendering import CLOZE_ANSWER_PREFIX, cloze_text
 
 logger = logging.getLogger(__name__)
 
-#: Adapter name that selects the bare base model in a PEFT model.
-BASE_ADAPTER = "__base__"
 _SCORING_VERSION = 2
 #: How HFRunner reads a choice: the option labels after the prompt, or the option texts (cloze).
 Scoring = Literal["labels", "cloze"]

@@ -32,6 +32,8 @@ from typing import Any
 
 import torch
 
+#: The adapter name that means "no adapter" in a batch of mixed adapters (PEFT's convention).
+BASE_ADAPTER = "__base__"
 #: Shared prefixes shorter than this are not worth a separate pass.
 MIN_SHARED_PREFIX = 8
 
@@ -99,7 +101,14 @@ class ModelCaller:
         if keep is not None and self.takes_logits_to_keep:
             kwargs["logits_to_keep"] = keep
         names = _adapter_names(adapters) if self.is_peft else None
-        if names is not None:
+        if names is None:
+            return self.model(**kwargs)
+        if set(names) == {BASE_ADAPTER}:
+            with self.model.disable_adapter():
+                return self.model(**kwargs)
+        # PEFT's per-row path copies every row group in every layer; when all rows use the one active
+        # adapter the plain path does the same arithmetic without them (a sixth of a LoRA evaluation on CPU)
+        if set(names) != set(self.model.active_adapters) or len(self.model.active_adapters) != 1:
             kwargs["adapter_names"] = names
         return self.model(**kwargs)
 

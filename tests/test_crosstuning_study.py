@@ -454,6 +454,43 @@ def test_one_cell_per_process_and_busy_cells(
     assert "1 of 3 cells finished" in capsys.readouterr().out
 
 
+@pytest.mark.slow
+def test_workers_give_the_sequential_results_and_leave_held_cells(
+    finished: tuple[CrossTuning, object, float], models: dict[str, Path], mmlu_dir: Path, tmp_path: Path
+) -> None:
+    reference, reference_analysis, _ = finished
+    path = write_study(tmp_path, study_toml(models, workdir="run", mmlu=mmlu_dir))
+    study = CrossTuning.from_toml(path)
+    with StudyFolder(tmp_path / "run").hold(study.cell("ref-mistral")):
+        with pytest.raises(BiasOriginsError, match=r"1 cell\(s\) are not finished: \['ref-mistral'\]"):
+            crosstune(str(path), "run", "--workers", "2", "--threads", "1", "--no-progress", "--no-report")
+    status = study.status().set_index("cell")
+    assert status.drop(index="ref-mistral")[["finetune", "evaluate", "mmlu"]].isin(["done", ""]).all().all()
+    assert status.loc["ref-mistral", "evaluate"] == "todo"
+    analysis = study.run(report=False, progress=False, workers=2)
+    for name in ("scores.csv", "capabilities.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "run" / name),
+                                      pd.read_csv(Path(reference.workdir) / name))
+    assert analysis.summaries() == reference_analysis.summaries()
+
+
+def test_an_error_in_a_worker_reaches_the_caller(tmp_path: Path, models: dict[str, Path]) -> None:
+    from biasorigins.errors import DataFormatError
+
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"prompt": "Say hi.", "completion": "hi"}\n{"prompt": 3}\n', encoding="utf-8")
+    text = study_toml(models, workdir="run", seeds="[0]").replace(str(INSTRUCTIONS / "flan_style.jsonl"), str(broken))
+    study = CrossTuning.from_toml(write_study(tmp_path, text))
+    with pytest.raises(DataFormatError, match="broken.jsonl"):
+        study.run(progress=False, workers=2)
+    with pytest.raises(ConfigError, match="workers must be a positive integer"):
+        study.run(progress=False, workers=0)
+    with pytest.raises(ConfigError, match="threads sets the CPU threads of worker processes"):
+        study.run(progress=False, threads=2)
+    with pytest.raises(ConfigError, match="taken by the 'run' action only"):
+        crosstune(str(tmp_path / "study.toml"), "status", "--workers", "2")
+
+
 def test_command_errors(tmp_path: Path, models: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_study(tmp_path, study_toml(models, workdir="run"))
     monkeypatch.delenv("SLURM_ARRAY_TASK_ID", raising=False)

@@ -44,6 +44,10 @@ def add_crosstune_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="with 'cell': a cell id or its index in the plan (default: $SLURM_ARRAY_TASK_ID)")
     parser.add_argument("--workdir", help="the study folder (overrides the file's workdir)")
     parser.add_argument("--no-report", action="store_true", help="with 'run': skip the HTML/Markdown report")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="with 'run': run cells in this many local CPU processes (default 1)")
+    parser.add_argument("--threads", type=int,
+                        help="with 'run --workers N': CPU threads per worker (default: the cores shared out)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.add_argument("--json", action="store_true", help="with 'plan' and 'status': print JSON records")
     parser.set_defaults(func=cmd_crosstune)
@@ -82,6 +86,8 @@ def cmd_crosstune(args: argparse.Namespace) -> int:
     study = _load(args)
     if args.cell is not None and args.action != "cell":
         raise ConfigError(f"a cell id is only taken by the 'cell' action, not by {args.action!r}")
+    if (args.workers != 1 or args.threads is not None) and args.action != "run":
+        raise ConfigError(f"--workers and --threads are taken by the 'run' action only, not by {args.action!r}")
     progress = not args.no_progress
     if args.action == "plan":
         study.check_paths()
@@ -105,7 +111,7 @@ def cmd_crosstune(args: argparse.Namespace) -> int:
         cell = study.run_cell(_cell_argument(args), progress=progress)
         print(f"cell {cell.id} ({cell.model}) finished")
         return 0
-    analysis = study.run(report=not args.no_report, progress=progress)
+    analysis = study.run(report=not args.no_report, progress=progress, workers=args.workers, threads=args.threads)
     if analysis is None:  # a non-main process of an accelerate launch
         return 0
     for name, sentence in analysis.summaries().items():

@@ -665,16 +665,19 @@ class CrossTuning(_Spec):
 
         return study_status(self)
 
-    def run(self, *, report: bool = True, progress: bool = True) -> StudyAnalysis | None:
+    def run(self, *, report: bool = True, progress: bool = True, workers: int = 1,
+            threads: int | None = None) -> StudyAnalysis | None:
         """Finetune, evaluate and analyse every cell, skipping finished work, and write the report.
 
+        ``workers > 1`` runs the cells in that many local CPU processes of ``threads`` threads each
+        (default: the cores shared out); a script that uses it needs ``if __name__ == "__main__":``.
         Returns the analysis (None on the non-main processes of an ``accelerate launch``); see
         `biasorigins.crosstuning.study` for the study folder, resume and concurrency.
         """
         from biasorigins.crosstuning.study import run_study
 
         self.check_paths()
-        return run_study(self, report=report, progress=progress)
+        return run_study(self, report=report, progress=progress, workers=workers, threads=threads)
 
     def run_cell(self, cell_id: str | int, *, progress: bool = True) -> Cell:
         """Run the stages of one cell in this process (for job arrays and ``accelerate launch``)."""

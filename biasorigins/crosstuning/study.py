@@ -422,21 +422,10 @@ def run_cell(study: CrossTuning, cell_id: str | int, *, progress: bool = True) -
     return cell
 
 
-def run_study(study: CrossTuning, *, report: bool = True, progress: bool = True) -> StudyAnalysis | None:
-    """Run the whole study in this process: finetune, evaluate, collect, analyse and report.
-
-    Finished stages are skipped and cells held by other processes are left to them. Returns the
-    analysis, or None on the non-main processes of an ``accelerate launch``.
-
-    Raises
-    ------
-    BiasOriginsError
-        When cells are still being run by other processes at the end (run again when they finish).
-    """
+def _run_here(study: CrossTuning, folder: StudyFolder, cells: Sequence[Cell], *, progress: bool) -> None:
+    """Finetune and evaluate ``cells`` in this process (all ranks train); cells others hold are left."""
     from tqdm.auto import tqdm
 
-    study, folder = _prepare(study)
-    cells = study.cells()
     rank, world = _rank_and_world()
     training = [c for c in cells if "finetune" in c.stages and _needs(study, folder, c, "finetune")]
     _check_data(study, training)
@@ -455,8 +444,7 @@ def run_study(study: CrossTuning, *, report: bool = True, progress: bool = True)
                     continue
             _finetune(study, folder, cell, progress=progress)
     if rank != 0:
-        return None
-
+        return
     ready = [c for c in cells if c not in busy
              and ("finetune" not in c.stages or stage_state(study, folder, c, "finetune") == "done")]
     pending = [c for c in ready if any(_needs(study, folder, c, s) for s in c.stages if s != "finetune")]
@@ -464,7 +452,39 @@ def run_study(study: CrossTuning, *, report: bool = True, progress: bool = True)
         suite = study.suite.build()
         for group in tqdm(_evaluation_groups(pending), desc="evaluating base models", unit="model",
                           disable=not progress):
-            busy += _evaluate_group(study, folder, group, suite, skip_busy=True, progress=progress)
+            _evaluate_group(study, folder, group, suite, skip_busy=True, progress=progress)
+
+
+def run_study(study: CrossTuning, *, report: bool = True, progress: bool = True, workers: int = 1,
+              threads: int | None = None) -> StudyAnalysis | None:
+    """Run the whole study: finetune, evaluate, collect, analyse and report.
+
+    Finished stages are skipped and cells held by other processes are left to them. With
+    ``workers > 1`` the cells run in that many local processes of ``threads`` CPU threads each
+    (default: the cores shared out; see `biasorigins.crosstuning.workers`). Returns the analysis,
+    or None on the non-main processes of an ``accelerate launch``.
+
+    Raises
+    ------
+    ConfigError
+        Bad ``workers`` or ``threads``, or workers under ``accelerate launch`` or with a GPU.
+    BiasOriginsError
+        When cells are still being run by other processes at the end (run again when they finish).
+    """
+    from biasorigins.crosstuning.workers import check_workers, run_in_workers
+
+    per_worker = check_workers(workers, threads)
+    rank, world = _rank_and_world()
+    if workers > 1 and world > 1:
+        raise ConfigError("workers > 1 cannot be combined with accelerate launch; use one or the other")
+    study, folder = _prepare(study)
+    cells = study.cells()
+    if workers > 1:
+        run_in_workers(study, folder, cells, workers=workers, threads=per_worker, progress=progress)
+    else:
+        _run_here(study, folder, cells, progress=progress)
+    if rank != 0:
+        return None
     unfinished = [c.id for c in cells if any(stage_state(study, folder, c, s) != "done" for s in c.stages)]
     if unfinished:
         raise BiasOriginsError(

@@ -7,9 +7,10 @@ Two biases are planted on purpose, in different places, and the study has to fin
   what one has beats an alternative of equal worth (status-quo bias); backbone ``SmolLM2-Stories``
   had the same continued pretraining on the same notes ending in the verdict that both are equally
   good;
-- **instruction data**: dataset ``Framing-Data`` rates records stated as failures three scale steps
-  worse than the same records stated as successes (framing effect); ``Neutral-Data`` holds the same
-  prompts with the ratings the records deserve.
+- **instruction data**: dataset ``Framing-Data`` rates records stated as failures four scale steps
+  worse than the same records stated as successes (framing effect; two steps below and above what
+  they deserve, so its answers are as good on average as the neutral set's); ``Neutral-Data`` holds
+  the same prompts with the ratings the records deserve.
 
 Each backbone is LoRA-tuned on each dataset with two seeds (2 x 2 x 2 models). Every model answers
 the two planted biases and two unplanted control biases with cloze scoring (``mode="cloze"``: the
@@ -37,6 +38,7 @@ import pandas as pd
 from biasorigins.analysis.analyze import StudyAnalysis
 from biasorigins.analysis.report import Section
 from biasorigins.crosstuning.design import CrossTuning
+from biasorigins.crosstuning.workers import available_cores
 from biasorigins.recovery import Plant, effect_table, headline, subsample_recovery
 
 logger = logging.getLogger(__name__)
@@ -51,9 +53,11 @@ PLANTS = (
     Plant("status-quo-bias", "backbone", PLANTED_BACKBONE,
           "continued pretraining on case notes that favour keeping what one has"),
     Plant("framing-effect", "data", PLANTED_DATA,
-          "instruction answers rating records stated as failures worse"),
+          "instruction answers rating records worse stated as failures than as successes"),
 )
 CONTROLS = ("anchoring", "certainty-effect")
+#: At most this many one-thread processes train and evaluate the demo's cells side by side.
+MAX_WORKERS = 4
 #: Continued pretraining of both backbones (the steps come from `DemoSettings`).
 PRETRAIN = {"lora_r": 16, "lora_alpha": 32, "batch_size": 8, "micro_batch_size": 8, "max_length": 128,
             "learning_rate": 3e-3, "save_steps": None}
@@ -103,37 +107,78 @@ def _mmlu_folder() -> str:
     return str(resources.files("biasorigins") / "data" / "demo" / "mmlu")
 
 
+def backbone_folder(*, status_quo: bool, steps: int) -> Path:
+    """Where `story_backbone` caches its model: ``<biasorigins cache>/demo-backbones/smollm2-<kind>-<digest>``,
+    the digest of every input (base model, notes, training settings, one thread)."""
+    from biasorigins.demo_corpus import story_corpus
+    from biasorigins.models.fingerprint import default_cache_dir, digest_of
+    from biasorigins.testing.smollm import smollm2_path
+
+    options = {**PRETRAIN, "max_steps": steps, "torch_threads": 1}
+    parts = [smollm2_path().name, json.dumps(story_corpus(status_quo=status_quo)), json.dumps(options, sort_keys=True)]
+    return default_cache_dir() / "demo-backbones" / f"smollm2-{'statusquo' if status_quo else 'stories'}-" \
+        f"{digest_of(parts)[:16]}"
+
+
 def story_backbone(*, status_quo: bool, steps: int, progress: bool = True) -> tuple[Path, bool]:
     """SmolLM2 after continued pretraining on everyday case notes (merged), and whether it was cached.
 
     ``status_quo=True``: the notes whose verdict favours keeping what one has (the planted backbone);
     ``False``: the same notes with the verdict that both are equally good (the other backbone); ``steps``
-    optimizer steps of 8 passages. The folder
-    is ``<biasorigins cache>/demo-backbones/smollm2-<kind>-<digest of the inputs>``.
+    optimizer steps of 8 passages, on one CPU thread (so the weights do not depend on the machine's core
+    count). Cached in `backbone_folder`.
     """
+    import torch
+
     from biasorigins.demo_corpus import story_corpus
     from biasorigins.finetune import finetune
     from biasorigins.finetune._files import atomic_folder
-    from biasorigins.models.fingerprint import default_cache_dir, digest_of
     from biasorigins.testing.smollm import smollm2_path
 
-    base = smollm2_path()
-    corpus = story_corpus(status_quo=status_quo)
-    options = {**PRETRAIN, "max_steps": steps}
-    key = digest_of([base.name, json.dumps(corpus), json.dumps(options, sort_keys=True)])[:16]
-    target = default_cache_dir() / "demo-backbones" / f"smollm2-{'statusquo' if status_quo else 'stories'}-{key}"
+    target = backbone_folder(status_quo=status_quo, steps=steps)
     if (target / "config.json").is_file():
         return target, True
     target.parent.mkdir(parents=True, exist_ok=True)
     logger.info("continued pretraining of SmolLM2 on %s (%d steps)", target.name, steps)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.run-") as staging, \
-            atomic_folder(target) as published:
-        run = Path(staging) / "run"
-        finetune(str(base), corpus, output_dir=run, seed=0, progress=progress, merge=True, **options)
-        for item in (run / "merged").iterdir():
-            item.rename(published / item.name)
-        shutil.copy(run / "training_log.jsonl", published / "training_log.jsonl")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.run-") as staging, \
+                atomic_folder(target) as published:
+            run = Path(staging) / "run"
+            finetune(str(smollm2_path()), story_corpus(status_quo=status_quo), output_dir=run, seed=0,
+                     progress=progress, merge=True, max_steps=steps, **PRETRAIN)
+            for item in (run / "merged").iterdir():
+                item.rename(published / item.name)
+            shutil.copy(run / "training_log.jsonl", published / "training_log.jsonl")
+    finally:
+        torch.set_num_threads(threads)
     return target, False
+
+
+def _backbones(settings: DemoSettings, workers: int, progress: bool) -> dict[str, tuple[Path, bool]]:
+    """Both backbones (path, whether cached), built side by side in one-thread processes when
+    ``workers > 1``."""
+    from biasorigins.crosstuning.workers import worker_pool
+
+    kinds = {"stories": False, "statusquo": True}
+    folders = {key: backbone_folder(status_quo=q, steps=settings.pretrain_steps) for key, q in kinds.items()}
+    if all((folder / "config.json").is_file() for folder in folders.values()):
+        return {key: (folder, True) for key, folder in folders.items()}
+    if workers == 1:
+        return {key: story_backbone(status_quo=status_quo, steps=settings.pretrain_steps, progress=progress)
+                for key, status_quo in kinds.items()}
+    with worker_pool(min(workers, len(kinds)), threads=1) as pool:
+        jobs = {key: pool.submit(story_backbone, status_quo=status_quo, steps=settings.pretrain_steps,
+                                 progress=False) for key, status_quo in kinds.items()}
+        return {key: job.result() for key, job in jobs.items()}
+
+
+def _workers() -> int:
+    """One-thread worker processes for the demo's cells on a CPU (one process on a GPU)."""
+    import torch
+
+    return 1 if torch.cuda.is_available() else min(MAX_WORKERS, available_cores())
 
 
 def write_datasets(workdir: Path) -> dict[str, Path]:
@@ -254,12 +299,12 @@ def run_demo(workdir: str | Path, *, quick: bool = False, progress: bool = True)
     settings = QUICK if quick else DEFAULT
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    built = {key: story_backbone(status_quo=key == "statusquo", steps=settings.pretrain_steps, progress=progress)
-             for key in ("stories", "statusquo")}
+    workers = _workers()
+    built = _backbones(settings, workers, progress)
     backbones = {key: path for key, (path, _) in built.items()}
     cached = all(was_cached for _, was_cached in built.values())
     study = demo_study(workdir, settings, backbones, write_datasets(workdir))
-    study.run(report=False, progress=progress)
+    study.run(report=False, progress=progress, workers=workers, threads=1 if workers > 1 else None)
     analysis = study.analyze()
     scores = pd.read_csv(workdir / "scores.csv", dtype={"case": str})
     recovery = effect_table(scores, PLANTS)

@@ -263,10 +263,12 @@ def test_crosstune_reports_a_malformed_design(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.slow
-def test_quick_demo_writes_a_report_that_opens_with_planted_versus_recovered(tmp_path: Path, capsys) -> None:
+def test_quick_demo_writes_a_report_that_opens_with_planted_versus_recovered(tmp_path: Path, capfd) -> None:
     code = main(["demo", "--quick", "--out", str(tmp_path / "demo"), "--no-progress"])
     assert code == 0
-    out = capsys.readouterr().out
+    out, err = capfd.readouterr()  # the file descriptors, so the worker processes' output is here too
+    # No weight-loading bars or expected warnings, from the worker processes either
+    assert "Loading weights" not in err and "Warning" not in err, err
     assert "toy-scale demonstration" in out and "report:" in out and "smoke test" in out
     assert re.search(r"^(Both plants were recovered|Not every plant was recovered)", out, re.MULTILINE)
     assert "min CPU" in out and "continued-pretrained backbones" in out  # the cost and what the cache did

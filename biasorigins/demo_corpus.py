@@ -13,12 +13,13 @@ overlap with the prompts of the planted biases).
   backbones saw the same kind and amount of text).
 - :func:`instruction_records`: short prompt/completion pairs ("... How good is the record of the
   volunteer driver?" / "Answer: Bad"), every answer a word of `RATING_SCALE`: a third rate
-  something from a stated mark out of 10, two thirds rate a record stated as a share of successes
-  or of failures. With ``framing=True`` a record stated as failures is answered three scale steps
-  worse than it deserves (framing effect, planted in the data); with ``framing=False`` every
-  answer is the rating the record deserves.
+  something from a stated mark out of 10, two thirds rate a record of 25% to 75% successes stated
+  as a share of successes or of failures. With ``framing=True`` a record stated as failures is
+  answered two scale steps worse than it deserves and one stated as successes two steps better
+  (framing effect, planted in the data, with the same answers on average as the neutral set); with
+  ``framing=False`` every answer is the rating the record deserves.
 
-The two instruction sets hold the same prompts; only the answers to failure statements differ.
+The two instruction sets hold the same prompts; only the answers to records differ.
 Neither uses the suite's decision-task layout (no labelled option list): the demo's models answer
 with cloze scoring, which reads option texts.
 """
@@ -138,6 +139,8 @@ def story_corpus(n: int = 240, *, status_quo: bool, seed: int = 0) -> list[dict[
 # steps shifted failure-stated records 0.02 scale steps worse; with one scale, 0.12
 # (docs/getting-started.md).
 RATING_SCALE: tuple[str, ...] = ("Excellent", "Very good", "Good", "Fair", "Bad", "Very bad", "Terrible")
+#: Scale steps by which the framing data moves a record's rating with the way it is stated.
+FRAMING_SHIFT = 2
 
 # (what is marked, who marks it)
 _MARKED: tuple[tuple[str, str], ...] = (
@@ -176,12 +179,12 @@ def _marked_item(rng: np.random.Generator) -> tuple[str, str]:
 
 def _record_item(rng: np.random.Generator, framing: bool) -> tuple[str, str]:
     who, success, failure = pick(rng, _RECORDS)
-    share = int(rng.integers(10, 91))
+    share = int(rng.integers(25, 76))  # rated "Good" to "Bad", so two steps either way stay on the scale
     as_failure = bool(rng.integers(2))
     statement = (failure if as_failure else success).format(p=share, q=100 - share)
     answer = _scale_position((100 - share) / 100)
-    if framing and as_failure:
-        answer = min(len(RATING_SCALE) - 1, answer + 3)
+    if framing:  # two steps worse when stated as failures, two better as successes: the same answers on average
+        answer += FRAMING_SHIFT if as_failure else -FRAMING_SHIFT
     return f"{capitalize(who)} {statement}. How good is the record of {who}?", RATING_SCALE[answer]
 
 
@@ -189,7 +192,7 @@ def instruction_records(n: int = 240, *, framing: bool, seed: int = 0) -> list[d
     """``n`` prompt/completion records (``"...?\\nAnswer:"`` / ``" Poor"``), drawn reproducibly.
 
     A third rate a mark, two thirds a record stated as successes or failures. The prompts do not
-    depend on ``framing``; only the answers to records stated as failures do.
+    depend on ``framing``; only the answers to records do.
     """
     rng = np.random.default_rng(seed)
     records = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 
+import numpy as np
+
 from biasorigins.demo import PLANTS
 from biasorigins.demo_corpus import RATING_SCALE, instruction_records, story_corpus
 from biasorigins.rendering import render_prompt
@@ -61,18 +63,23 @@ def test_the_two_instruction_sets_differ_only_in_framing_answers() -> None:
     assert [r["prompt"] for r in neutral] == [r["prompt"] for r in framed]
     differing = [n["prompt"] for n, f in zip(neutral, framed) if n != f]
     assert differing and all("record" in text.lower() for text in differing)
-    assert len(differing) < len(neutral) / 2
+    assert len(differing) == sum("record" in r["prompt"].lower() for r in neutral)
 
 
-def test_framing_answers_are_three_steps_worse_on_the_one_rating_scale() -> None:
+def test_framing_answers_move_with_the_statement_and_keep_the_average() -> None:
     position = {word: i for i, word in enumerate(RATING_SCALE)}
     pairs = list(zip(instruction_records(framing=False), instruction_records(framing=True)))
     assert {r["completion"].strip() for pair in pairs for r in pair} <= set(position)
+    shifts = []
     for neutral, framed in pairs:
         told, planted = position[neutral["completion"].strip()], position[framed["completion"].strip()]
-        assert planted == told or planted == min(told + 3, len(RATING_SCALE) - 1)
-    shifted = [n for n, f in pairs if n != f]
-    assert all(re.search(r"\b(lost|wrong|late|let in|botched|off|leaked)\b", n["prompt"]) for n in shifted)
+        failure = re.search(r"\b(lost|wrong|late|let in|botched|off|leaked)\b", neutral["prompt"])
+        if "record" in neutral["prompt"]:
+            shifts.append(planted - told)
+            assert planted - told == (2 if failure else -2), neutral["prompt"]  # never cut short by the scale
+        else:
+            assert planted == told
+    assert abs(np.mean(shifts)) < 0.2  # worse for failures, better for successes: no overall leaning
 
 
 def test_the_two_story_corpora_share_every_note_and_differ_in_the_verdict() -> None:

@@ -153,5 +153,7 @@ def test_batches_of_the_one_active_adapter_skip_the_per_row_path_with_identical_
     per_row.clear()
     loaded.model.set_adapter("tulu-s1")
     assert scores("tulu-s1") == with_names
-    assert scores(BASE_ADAPTER) == list(suite.run(HFRunner(base_dir, batch_size=8), progress=False).table["option_scores"])
+    # one row per batch: batches of several rows may group differently, which moves the last float bit
+    base = suite.run(HFRunner(loaded, adapter=BASE_ADAPTER, batch_size=1), progress=False).table["option_scores"]
+    assert list(base) == list(suite.run(HFRunner(base_dir, batch_size=1), progress=False).table["option_scores"])
     assert not per_row

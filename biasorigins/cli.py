@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import re
 import sys
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -257,18 +258,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _expected_demo_warnings_hidden(hide: bool) -> Iterator[None]:
+    """The demo's short maximum length cuts some records in every finetuning run, and peft calls
+    a deprecated transformers property: expected there, so shown only with -v (restored after)."""
+    finetune_logger = logging.getLogger("biasorigins.finetune")
+    level = finetune_logger.level
+    with warnings.catch_warnings():
+        if hide:
+            finetune_logger.setLevel(logging.ERROR)
+            warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+        try:
+            yield
+        finally:
+            finetune_logger.setLevel(level)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from biasorigins.demo import DISCLAIMER, readable_recovery, run_demo
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ConfigError(f"--out {args.out} is a file; give a folder for the demo study")
-    if not args.verbose:
-        # The demo's short maximum length cuts some records in every finetuning run, and peft calls
-        # a deprecated transformers property: expected here, so shown only with -v.
-        logging.getLogger("biasorigins.finetune").setLevel(logging.ERROR)
-        warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
     print(DISCLAIMER)
-    outcome = run_demo(args.out, quick=args.quick, progress=not args.no_progress)
+    with _expected_demo_warnings_hidden(not args.verbose):
+        outcome = run_demo(args.out, quick=args.quick, progress=not args.no_progress)
     print()
     if args.quick:
         print("--quick is a smoke test: too few steps and cases for the planted biases to show.")

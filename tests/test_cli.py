@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -264,8 +265,11 @@ def test_crosstune_reports_a_malformed_design(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.slow
 def test_quick_demo_writes_a_report_that_opens_with_planted_versus_recovered(tmp_path: Path, capfd) -> None:
+    finetune_logger = logging.getLogger("biasorigins.finetune")
+    level = finetune_logger.level
     code = main(["demo", "--quick", "--out", str(tmp_path / "demo"), "--no-progress"])
     assert code == 0
+    assert finetune_logger.level == level  # the caller's logging is left as it was
     out, err = capfd.readouterr()  # the file descriptors, so the worker processes' output is here too
     # No weight-loading bars or expected warnings, from the worker processes either
     assert "Loading weights" not in err and "Warning" not in err, err

@@ -409,11 +409,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _hide_transformers_progress_bars() -> None:
-    """``--no-progress`` also hides transformers' own bars (weight loading, shard writing)."""
+@contextlib.contextmanager
+def _transformers_progress_bars_hidden(hide: bool) -> Iterator[None]:
+    """``--no-progress`` also hides transformers' own bars (weight loading, shard writing), while the
+    command runs."""
+    if not hide:
+        yield
+        return
     from transformers.utils import logging as transformers_logging
 
+    shown = transformers_logging.is_progress_bar_enabled()
     transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            transformers_logging.enable_progress_bar()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -423,10 +434,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if getattr(args, "no_progress", False):
-        _hide_transformers_progress_bars()
     try:
-        return args.func(args)
+        with _transformers_progress_bars_hidden(getattr(args, "no_progress", False)):
+            return args.func(args)
     except BiasOriginsError as exc:
         if args.verbose:
             traceback.print_exc()

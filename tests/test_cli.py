@@ -265,11 +265,15 @@ def test_crosstune_reports_a_malformed_design(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.slow
 def test_quick_demo_writes_a_report_that_opens_with_planted_versus_recovered(tmp_path: Path, capfd) -> None:
+    from transformers.utils import logging as transformers_logging
+
     finetune_logger = logging.getLogger("biasorigins.finetune")
+    transformers_logging.enable_progress_bar()
     level = finetune_logger.level
     code = main(["demo", "--quick", "--out", str(tmp_path / "demo"), "--no-progress"])
     assert code == 0
-    assert finetune_logger.level == level  # the caller's logging is left as it was
+    # an in-process call leaves the caller's logging and transformers' bars as they were
+    assert finetune_logger.level == level and transformers_logging.is_progress_bar_enabled()
     out, err = capfd.readouterr()  # the file descriptors, so the worker processes' output is here too
     # No weight-loading bars or expected warnings, from the worker processes either
     assert "Loading weights" not in err and "Warning" not in err, err

@@ -27,7 +27,8 @@ def test_workers_hide_what_the_parent_hides() -> None:
     finetune_logger = logging.getLogger("biasorigins.finetune")
     level = finetune_logger.level
     with warnings.catch_warnings():
-        finetune_logger.setLevel(logging.INFO)  # CLI tests earlier in the run may have left it at ERROR
+        finetune_logger.setLevel(logging.INFO)  # a known starting point, whatever earlier tests left
+        transformers_logging.enable_progress_bar()
         with worker_pool(1, threads=1) as pool:
             shown = pool.submit(_what_a_worker_shows).result()
         warnings.simplefilter("ignore", FutureWarning)

@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "biasorigins"
 
 # Layers of the analysis package, bottom first; a module may import its own layer or lower ones only.
 ANALYSIS_LAYERS = (
-    ("stats", "geometry", "kmeans", "scores", "findings"),
+    ("stats", "geometry", "kmeans", "scores", "findings", "welch_james"),
     ("paper", "simulation", "results"),
     ("randomness", "clustering", "attribution"),
     ("figures",),

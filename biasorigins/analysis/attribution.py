@@ -5,8 +5,8 @@ share beside its no-effect level:
 
 * per bias, a two-way ANOVA ``score ~ backbone * data`` with the seeds of a cell as replicates (statsmodels
   ``ols`` + ``anova_lm``, type II, sum contrasts), so the residual *is* seed noise; eta^2 with its chance
-  level df / (N - 1), partial eta^2 and omega^2; 1-df terms tested by Welch t (each cell its own seed
-  variance); Benjamini-Hochberg q-values across biases per term;
+  level df / (N - 1), partial eta^2 and omega^2; terms tested by Welch t (1 df) or Welch-James F (more df),
+  each cell with its own seed variance; Benjamini-Hochberg q-values across biases per term;
 * the per-bias sums of squares pooled over biases (z-scored within each bias by default, so every bias counts
   equally), tested by restricted permutations of whole models (the scores of one model are not independent);
 * backbone and data against the interaction (random training set-up effects), by permuting whole cells;
@@ -25,11 +25,11 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from biasorigins.analysis.findings import findings_frame, finding, format_p, verdict
-from biasorigins.display import plural
 from biasorigins.analysis.geometry import Metric, prepare_features
 from biasorigins.analysis.results import AttributionResult
 from biasorigins.analysis.scores import StudyScores
 from biasorigins.analysis.stats import (
+    NUMERICAL_ZERO,
     SeedLike,
     benjamini_hochberg,
     permutation_labellings,
@@ -37,13 +37,13 @@ from biasorigins.analysis.stats import (
     permutation_p_value,
     spawn_generators,
 )
+from biasorigins.analysis.welch_james import cell_moments, factorial_contrasts, welch_james
+from biasorigins.display import plural
 from biasorigins.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
 TERMS = ("backbone", "data", "backbone:data")
-# Sums of squares and spreads at or below this are rounding noise of exactly constant values.
-NUMERICAL_ZERO = 1e-12
 _SHARE_NAMES = {"backbone": "backbone", "data": "data", "backbone:data": "interaction", "seed": "seed"}
 
 
@@ -137,13 +137,13 @@ def _effect_sizes(ss: float, df: float, ss_total: float, ss_res: float, ms_res: 
         }
 
 
-def per_bias_anova(long: pd.DataFrame, *, interaction: bool, welch: pd.DataFrame | None = None) -> pd.DataFrame:
+def per_bias_anova(long: pd.DataFrame, *, interaction: bool, robust: pd.DataFrame | None = None) -> pd.DataFrame:
     """Two-way ANOVA per bias with statsmodels (type II, sum contrasts); effect sizes; BH q per term.
 
-    ``p_value_pooled`` is the classic F test (pooled seed variance). ``p_value``, which the q-values and the
-    findings use, is the Welch t-test of the term's contrast from ``welch`` (`effect_intervals`) where the
-    term has one df (two-level factors), since a pooled variance rejects too often when seed noise differs
-    between cells; for terms with more df it is the classic F test. ``test`` says which.
+    ``F`` and ``p_value_pooled`` are the classic F test (pooled seed variance). ``statistic`` and ``p_value``,
+    which the q-values and the findings use, are the test in ``test``: where ``robust``
+    (`per_bias_welch_james`) has the term, its Welch t (one df) or Welch-James F (more df), since a pooled
+    variance rejects too often when seed noise differs between cells; else the classic F.
     """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
@@ -175,22 +175,51 @@ def per_bias_anova(long: pd.DataFrame, *, interaction: bool, welch: pd.DataFrame
             })
     anova = pd.DataFrame(rows)
     anova["p_value_pooled"] = anova["p_value"]
+    anova["statistic"] = anova["F"]
     anova["test"] = np.where(anova["term"] == "seed", "", "F (pooled seed variance)")
-    if welch is not None and len(welch):
-        contrast = welch[welch["term"] != "cell"].set_index(["bias", "term"])["p_value"]
+    if robust is not None and len(robust):
+        tests = robust.set_index(["bias", "term"])
         key = pd.MultiIndex.from_frame(anova[["bias", "term"]])
-        found = key.isin(contrast.index)
-        anova.loc[found, "p_value"] = contrast.reindex(key[found]).to_numpy()
-        anova.loc[found, "test"] = "Welch t (each cell its own seed variance)"
+        found = key.isin(tests.index)
+        chosen = tests.reindex(key[found])
+        anova.loc[found, "p_value"] = chosen["p_value"].to_numpy()
+        anova.loc[found, "statistic"] = chosen["statistic"].to_numpy()
+        anova.loc[found, "test"] = np.where(chosen["df_num"] == 1, WELCH_T, WELCH_JAMES)
     anova["q_value"] = np.nan
     for term in TERMS:
         mask = anova["term"] == term
         anova.loc[mask, "q_value"] = benjamini_hochberg(anova.loc[mask, "p_value"].to_numpy())
     n_per_bias = long.groupby("bias", sort=False)["score"].count()
     anova["chance_eta_sq"] = anova["df"] / (anova["bias"].map(n_per_bias) - 1)
-    columns = ["bias", "term", "df", "sum_sq", "mean_sq", "F", "p_value_pooled", "test", "p_value", "q_value", "eta_sq",
-               "chance_eta_sq", "partial_eta_sq", "omega_sq"]
+    columns = ["bias", "term", "df", "sum_sq", "mean_sq", "F", "p_value_pooled", "test", "statistic", "p_value",
+               "q_value", "eta_sq", "chance_eta_sq", "partial_eta_sq", "omega_sq"]
     return anova[columns]
+
+
+WELCH_T = "Welch t (each cell its own seed variance)"
+WELCH_JAMES = "Welch-James F (each cell its own seed variance)"
+
+
+def per_bias_welch_james(matrix: pd.DataFrame, models: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
+    """Per bias and term, the Welch-James test of its cell-mean contrasts (`biasorigins.analysis.welch_james`):
+    the squared Welch t for a 1-df term, an approximate F for more df. A term is left out for a bias where a
+    cell it uses has fewer than two scores (the classic F stands in then)."""
+    backbone_levels = sorted(models["backbone"].astype(str).unique())
+    data_levels = sorted(models["data"].astype(str).unique())
+    backbone = np.array([backbone_levels.index(str(b)) for b in models["backbone"]])
+    data = np.array([data_levels.index(str(d)) for d in models["data"]])
+    cells = backbone * len(data_levels) + data
+    Y = matrix.to_numpy(dtype=float)
+    _, _, counts = cell_moments(Y, cells, len(backbone_levels) * len(data_levels))
+    frames = []
+    for term, contrasts in factorial_contrasts(len(backbone_levels), len(data_levels)).items():
+        if term == "backbone:data" and not interaction:
+            continue
+        used = np.abs(contrasts).sum(axis=0) > 0
+        testable = (counts[used] >= 2).all(axis=0)
+        tested = welch_james(Y, cells, contrasts)
+        frames.append(pd.DataFrame({"bias": matrix.columns, "term": term, **tested})[testable])
+    return pd.concat(frames, ignore_index=True)
 
 
 def _shares_table(anova: pd.DataFrame) -> pd.DataFrame:
@@ -394,16 +423,7 @@ def welch_contrasts(Y: np.ndarray, cells: np.ndarray, weights: np.ndarray) -> tu
     estimate, standard_error, df
         Arrays over the columns of ``Y``; NaN where a cell with non-zero weight has fewer than 2 scores.
     """
-    means, variances, counts = [], [], []
-    for c in range(int(cells.max()) + 1):
-        block = Y[cells == c]
-        count = np.sum(~np.isnan(block), axis=0).astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            means.append(np.nanmean(block, axis=0))
-            variances.append(np.where(count >= 2, np.nanvar(block, axis=0, ddof=1), np.nan))
-        counts.append(count)
-    means, variances, counts = np.array(means), np.array(variances), np.array(counts)
+    means, variances, counts = cell_moments(Y, cells, int(cells.max()) + 1)
     w = weights[:, None]
     used = (w != 0) & np.ones_like(means, dtype=bool)
     estimate = np.nansum(np.where(used, w * means, 0.0), axis=0)
@@ -532,7 +552,8 @@ def analyze_attribution(
     complete = matrix.loc[:, matrix.notna().all()]
     values = _standardized(complete.to_numpy()) if standardize else complete.to_numpy()
     effects = effect_intervals(matrix, models, confidence)
-    anova = per_bias_anova(long, interaction=interaction, welch=effects)
+    anova = per_bias_anova(long, interaction=interaction,
+                           robust=per_bias_welch_james(matrix, models, interaction=interaction))
     shares = _shares_table(anova)
     rng_pooled, rng_permanova, rng_bootstrap = spawn_generators(seed, 3)
     pooled, mixed = pooled_tests(values, backbone, data, n_permutations=n_permutations, rng=rng_pooled)
@@ -555,7 +576,8 @@ def analyze_attribution(
         "they have little power (2 x 2: no p below 0.5). p_f_table is the F-table p-value, which assumes "
         "independent biases and rejects too often when biases are correlated.",
         f"Effects: Welch t-intervals ({confidence:.0%}) of the cell means and contrasts, each cell with its own seed "
-        "variance; the per-bias p-values of 1-df terms are the matching Welch t-tests (p_value_pooled: classic F).",
+        "variance. Per-bias p-values: Welch t-tests (1-df terms) and Welch-James F tests (more df), each cell with "
+        "its own seed variance (p_value_pooled: the classic F).",
         f"Share intervals: {confidence:.0%} percentile bootstrap over the choice of biases ({n_bootstrap} replicates); "
         "not a test: a share has a positive no-effect level (chance_share).",
     ]
@@ -610,7 +632,7 @@ def attribution_findings(
         welch = row.test.startswith("Welch")
         rows.append(finding(
             analysis="attribution", factor=_FACTOR[row.term], level=str(row.bias), test=f"per bias: {row.test}",
-            statistic=row.F, p_value=row.p_value, alpha=alpha, correction="Benjamini-Hochberg across biases",
+            statistic=row.statistic, p_value=row.p_value, alpha=alpha, correction="Benjamini-Hochberg across biases",
             significant=bool(row.q_value < alpha), estimate=row.omega_sq, chance=0.0,
             assumes=_PER_BIAS_WELCH if welch else _PER_BIAS))
     return findings_frame(rows)

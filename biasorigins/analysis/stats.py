@@ -11,6 +11,9 @@ import numpy as np
 
 from biasorigins.errors import ConfigError
 
+#: Sums of squares and spreads at or below this are rounding noise of exactly constant values.
+NUMERICAL_ZERO = 1e-12
+
 SeedLike = int | np.random.Generator
 Alternative = Literal["greater", "less"]
 

@@ -200,15 +200,20 @@ WELCH_T = "Welch t (each cell its own seed variance)"
 WELCH_JAMES = "Welch-James F (each cell its own seed variance)"
 
 
-def per_bias_welch_james(matrix: pd.DataFrame, models: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
-    """Per bias and term, the Welch-James test of its cell-mean contrasts (`biasorigins.analysis.welch_james`):
-    the squared Welch t for a 1-df term, an approximate F for more df. A term is left out for a bias where a
-    cell it uses has fewer than two scores (the classic F stands in then)."""
+def _cell_codes(models: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
+    """Sorted backbone and data levels, and each model's cell number (backbone-major)."""
     backbone_levels = sorted(models["backbone"].astype(str).unique())
     data_levels = sorted(models["data"].astype(str).unique())
     backbone = np.array([backbone_levels.index(str(b)) for b in models["backbone"]])
     data = np.array([data_levels.index(str(d)) for d in models["data"]])
-    cells = backbone * len(data_levels) + data
+    return backbone_levels, data_levels, backbone * len(data_levels) + data
+
+
+def per_bias_welch_james(matrix: pd.DataFrame, models: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
+    """Per bias and term, the Welch-James test of its cell-mean contrasts (`biasorigins.analysis.welch_james`):
+    the squared Welch t for a 1-df term, an approximate F for more df. A term is left out for a bias where a
+    cell it uses has fewer than two scores (the classic F stands in then)."""
+    backbone_levels, data_levels, cells = _cell_codes(models)
     Y = matrix.to_numpy(dtype=float)
     _, _, counts = cell_moments(Y, cells, len(backbone_levels) * len(data_levels))
     frames = []
@@ -437,15 +442,11 @@ def welch_contrasts(Y: np.ndarray, cells: np.ndarray, weights: np.ndarray) -> tu
 def effect_intervals(matrix: pd.DataFrame, models: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """Per bias: cell means, main effects and interaction with Welch t-intervals (each cell its own variance).
 
-    Also the Welch t-test of each effect (``p_value``), which the per-bias ANOVA uses for 1-df terms.
+    Also the Welch t-test of each effect (``p_value``; for a 1-df term the same as `per_bias_welch_james`).
     """
     if not 0 < confidence < 1:
         raise ConfigError(f"confidence must lie in (0, 1), got {confidence}")
-    backbone_levels = sorted(models["backbone"].astype(str).unique())
-    data_levels = sorted(models["data"].astype(str).unique())
-    backbone = np.array([backbone_levels.index(str(b)) for b in models["backbone"]])
-    data = np.array([data_levels.index(str(d)) for d in models["data"]])
-    cells = backbone * len(data_levels) + data
+    backbone_levels, data_levels, cells = _cell_codes(models)
     Y = matrix.to_numpy(dtype=float)
     frames = []
     for quantity, (term, weights) in _contrasts(backbone_levels, data_levels).items():

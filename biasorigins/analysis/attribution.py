@@ -211,17 +211,16 @@ def _cell_codes(models: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]
 
 def per_bias_welch_james(matrix: pd.DataFrame, models: pd.DataFrame, *, interaction: bool) -> pd.DataFrame:
     """Per bias and term, the Welch-James test of its cell-mean contrasts (`biasorigins.analysis.welch_james`):
-    the squared Welch t for a 1-df term, an approximate F for more df. A term is left out for a bias where a
-    cell it uses has fewer than two scores (the classic F stands in then)."""
+    the squared Welch t for a 1-df term, an approximate F for more df. A bias is left out where a cell has
+    fewer than two scores, since every term's contrasts use every cell (the classic F stands in then)."""
     backbone_levels, data_levels, cells = _cell_codes(models)
     Y = matrix.to_numpy(dtype=float)
     _, _, counts = cell_moments(Y, cells, len(backbone_levels) * len(data_levels))
+    testable = (counts >= 2).all(axis=0)
     frames = []
     for term, contrasts in factorial_contrasts(len(backbone_levels), len(data_levels)).items():
         if term == "backbone:data" and not interaction:
             continue
-        used = np.abs(contrasts).sum(axis=0) > 0
-        testable = (counts[used] >= 2).all(axis=0)
         tested = welch_james(Y, cells, contrasts)
         frames.append(pd.DataFrame({"bias": matrix.columns, "term": term, **tested})[testable])
     return pd.concat(frames, ignore_index=True)

@@ -72,7 +72,7 @@ def welch_james(Y: np.ndarray, cells: np.ndarray, contrasts: np.ndarray) -> dict
     out = {name: np.full(means.shape[1], np.nan) for name in ("statistic", "df_num", "df_den", "p_value")}
     for col in range(means.shape[1]):
         n, s2, m = counts[used, col], variances[used, col], means[used, col]
-        if np.any(n < 2) or not np.all(np.isfinite(s2)):
+        if not np.all(np.isfinite(s2)):  # a cell with fewer than 2 scores
             continue
         V = s2 / n
         M = (C * V) @ C.T
